@@ -1,0 +1,1 @@
+"""The workshop's harness: the ensemble, its faults, and the grading of notebooks."""

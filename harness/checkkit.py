@@ -1,0 +1,75 @@
+"""Small tools the checks are written with.
+
+A check failure is a ``CheckFailure`` whose message a learner can act on:
+what was expected, what happened, where to look. Waits are for a condition
+with a deadline (``wait_until``), never a bare sleep.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Callable
+
+from kazoo.client import KazooClient
+
+
+class CheckFailure(AssertionError):
+    """A check did not hold; the message is written for the learner."""
+
+
+def expect(condition, message: str) -> None:
+    if not condition:
+        raise CheckFailure(message)
+
+
+def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.01):
+    """Return the predicate's first truthy value, or None once ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+def holds_for(predicate: Callable[[], object], duration: float, interval: float = 0.01) -> bool:
+    """True if the predicate stays truthy for the whole ``duration``."""
+    deadline = time.monotonic() + duration
+    while time.monotonic() < deadline:
+        if not predicate():
+            return False
+        time.sleep(interval)
+    return bool(predicate())
+
+
+class Recorder:
+    """Counts calls of a callback from kazoo's event thread, and wakes waiters."""
+
+    def __init__(self):
+        self.calls: list[float] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, *args, **kwargs):
+        with self._cond:
+            self.calls.append(time.monotonic())
+            self._cond.notify_all()
+
+    @property
+    def count(self) -> int:
+        return len(self.calls)
+
+    def wait_for(self, n: int, timeout: float) -> bool:
+        with self._cond:
+            return self._cond.wait_for(lambda: len(self.calls) >= n, timeout=timeout)
+
+
+def session_id(client: KazooClient) -> int | None:
+    cid = client.client_id
+    return cid[0] if cid else None
+
+
+def short(value, limit: int = 160) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,294 @@
+"""The pytest plugin behind ``pytest checks``: fixtures, short messages, scores.
+
+Loaded by the repository's root ``conftest.py``. Options:
+
+    --submission DIR    the folder of lab notebooks to grade (default: labs/)
+    --seed N            seed of every randomized input (default: random, printed)
+    --results-json F    write per-check and per-lab results as JSON
+    --namespace PATH    znode under which each check gets its own chroot
+
+A check belongs to the lab its file is named after: ``test_lab3_*.py`` grades
+``lab3`` (so an instructor's hidden ``test_lab3_extra.py`` counts there too).
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import time
+import traceback
+import uuid
+from pathlib import Path
+
+import pytest
+
+from .. import faultlock, loader, manifest
+from ..checkkit import CheckFailure
+from ..ensemble import Ensemble, EnsembleError
+from ..launcher import LauncherError
+from . import scoring
+
+REPO = manifest.REPO
+SESSION_TIMEOUT = 2.0           # seconds; 10 ticks of the ensemble
+INFRA_ERRORS = (EnsembleError, LauncherError)
+_LAB_FILE = re.compile(r"test_(lab\d+)_")
+# Modules handed over by a notebook's check(): the kernel's definitions, graded
+# in place of the saved notebook.
+PRELOADED: dict = {}
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("workshop grading")
+    group.addoption("--submission", default=str(REPO / "labs"),
+                    help="folder of lab notebooks to grade (default: labs/)")
+    group.addoption("--seed", type=int, default=None, help="seed of randomized inputs")
+    group.addoption("--results-json", default=None, help="write results as JSON here")
+    group.addoption("--namespace", default=os.environ.get("ZK_WORKSHOP_NAMESPACE", "/checks"),
+                    help="znode under which each check gets its own chroot")
+
+
+def pytest_configure(config):
+    seed = config.getoption("seed")
+    config._workshop_seed = seed if seed is not None else random.SystemRandom().randrange(10**6)
+    config._workshop_results = []
+    config._workshop_load_errors = {}
+    config.addinivalue_line("markers", "faults: the check breaks the ensemble or reads "
+                            "server-wide counters; it runs alone and the ensemble is healed after")
+
+
+def pytest_report_header(config):
+    sub = Path(config.getoption("submission")).resolve()
+    return [f"submission: {sub}", f"seed: {config._workshop_seed} "
+            f"(replay with --seed {config._workshop_seed})"]
+
+
+def lab_of(item) -> str:
+    m = _LAB_FILE.match(Path(str(item.fspath)).name)
+    return m.group(1) if m else ""
+
+
+# --- fixtures ------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def ensemble():
+    """The running ensemble; a local one is started if none answers."""
+    ens = Ensemble()
+    if not ens.has_quorum():
+        try:
+            ens.backend.up()
+        except (LauncherError, EnsembleError) as e:
+            raise EnsembleError(f"the ZooKeeper ensemble is not running and could not be "
+                                f"started: {e} Start it with `make up`.") from None
+    ens.wait_for_quorum(timeout=30)
+    return ens
+
+
+@pytest.fixture(autouse=True)
+def _ensemble_lock(request):
+    """Fault checks run alone (exclusive); every other check shares the ensemble."""
+    exclusive = request.node.get_closest_marker("faults") is not None
+    with faultlock.held(exclusive):
+        yield
+
+
+@pytest.fixture
+def faults(ensemble, request):
+    """The ensemble, for a check that breaks it; healed afterwards whatever happens."""
+    if request.node.get_closest_marker("faults") is None:
+        raise RuntimeError("a check using `faults` must be marked @pytest.mark.faults")
+    ensemble.heal()
+    yield ensemble
+    ensemble.heal()
+
+
+@pytest.fixture
+def rng(request):
+    """A random generator seeded from the run's seed and the check's name."""
+    return random.Random(f"{request.config._workshop_seed}:{request.node.nodeid}")
+
+
+@pytest.fixture
+def namespace(ensemble, request):
+    """A fresh znode for this check only; it and everything under it is deleted after."""
+    prefix = request.config.getoption("namespace").rstrip("/")
+    name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)[:60]
+    path = f"{prefix}/{name}-{uuid.uuid4().hex[:8]}"
+    admin = ensemble.client(timeout=SESSION_TIMEOUT)
+    admin.start(timeout=15)
+    admin.ensure_path(path)
+    try:
+        yield path
+    finally:
+        try:
+            if admin.connected or wait_connected(admin, 10):
+                admin.delete(path, recursive=True)
+        except Exception:
+            pass        # a leftover namespace is harmless: names are unique
+        admin.stop()
+        admin.close()
+
+
+def wait_connected(client, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not client.connected:
+        time.sleep(0.05)
+    return client.connected
+
+
+@pytest.fixture
+def clients(ensemble, namespace):
+    """Factory of started kazoo clients, each its own session, chrooted to the namespace.
+
+    ``clients()`` → one client; ``clients(5)`` → a list of five.
+    """
+    made = []
+
+    def make(n=None, timeout=SESSION_TIMEOUT, **kwargs):
+        out = []
+        for _ in range(1 if n is None else n):
+            c = ensemble.client(chroot=namespace, timeout=timeout, **kwargs)
+            made.append(c)
+            c.start(timeout=15)
+            out.append(c)
+        return out[0] if n is None else out
+
+    make.namespace = namespace
+    yield make
+    for c in made:
+        try:
+            c.stop()
+            c.close()
+        except Exception:
+            pass
+
+
+@pytest.fixture
+def zk(clients):
+    """A started kazoo client in this check's own namespace (a chroot)."""
+    return clients()
+
+
+@pytest.fixture
+def lab(request):
+    """The learner's module for the lab this check file grades."""
+    key = lab_of(request.node)
+    info = manifest.by_key(key)
+    if info is None:
+        raise RuntimeError(f"{request.node.fspath} is not named test_labN_*.py")
+    return load_module(request.config, info.module)
+
+
+def load_module(config, module_name: str):
+    """A lab module of the submission; a load error fails the check, not the run."""
+    if module_name in PRELOADED:
+        return PRELOADED[module_name]
+    errors = config._workshop_load_errors
+    if module_name not in errors:
+        try:
+            loader.install(Path(config.getoption("submission")))
+            loader.load_lab(module_name)
+            errors[module_name] = None
+        except loader.LabLoadError as e:
+            errors[module_name] = str(e)
+    if errors[module_name]:
+        pytest.fail(f"Your lab could not be loaded: {errors[module_name]}", pytrace=False)
+    return loader.load_lab(module_name)
+
+
+# --- messages a learner can read ----------------------------------------------
+
+def learner_frames(excinfo):
+    return [f for f in traceback.extract_tb(excinfo.tb)
+            if f.filename.startswith("<") and ".ipynb, cell" in f.filename]
+
+
+def plain_message(excinfo, timeout_hint: bool) -> str:
+    exc = excinfo.value
+    frames = learner_frames(excinfo)
+    where = ""
+    if frames:
+        f = frames[-1]
+        where = f"\n  where: {f.filename.strip('<>')}, line {f.lineno}: {(f.line or '').strip()}"
+    if isinstance(exc, CheckFailure):
+        return str(exc)
+    if isinstance(exc, NotImplementedError):
+        return f"Not done yet: {exc or 'this part of the lab is still a stub'}{where}"
+    if isinstance(exc, pytest.fail.Exception):
+        msg = str(exc)
+        if msg.startswith("Timeout") or timeout_hint:
+            return ("Your code did not finish in time (the check was cut off). Look for a wait "
+                    "without a timeout, or a callback that blocks kazoo's event thread."
+                    f"{where}\n  ({msg.splitlines()[0]})")
+        return msg
+    return f"Your code raised {type(exc).__name__}: {exc}{where}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if call.excinfo is None or report.passed or report.skipped:
+        return
+    exc = call.excinfo.value
+    if isinstance(exc, INFRA_ERRORS):
+        report.workshop_status = scoring.INFRA
+        report.workshop_message = f"Infrastructure: {exc}"
+    else:
+        report.workshop_status = scoring.FAILED
+        report.workshop_message = plain_message(call.excinfo, False)
+    if item.config.getoption("tbstyle") == "auto" and lab_of(item):
+        report.longrepr = report.workshop_message
+
+
+def pytest_runtest_logreport(report):
+    config = _config
+    if config is None:
+        return
+    if report.when == "call" or (report.when == "setup" and not report.passed):
+        _record(config, report)
+    elif report.when == "teardown" and report.failed:
+        _record(config, report)
+
+
+_config = None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session):
+    global _config
+    _config = session.config
+
+
+def _record(config, report):
+    lab = _LAB_FILE.match(Path(report.fspath).name)
+    lab = lab.group(1) if lab else ""
+    name = report.nodeid.split("::", 1)[-1]
+    results = config._workshop_results
+    previous = next((r for r in results if r.nodeid == report.nodeid), None)
+    if report.passed:
+        status, message = scoring.PASSED, ""
+    else:
+        status = getattr(report, "workshop_status", scoring.FAILED)
+        message = getattr(report, "workshop_message", None) or str(report.longrepr)[-2000:]
+    if previous is not None:          # a teardown error after a pass still fails the check
+        if status != scoring.PASSED and previous.status == scoring.PASSED:
+            previous.status, previous.message = status, message
+        return
+    results.append(scoring.CheckResult(lab, name, report.nodeid, status, message))
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    report = scoring.score(config._workshop_results)
+    out = config.getoption("results_json")
+    if out:
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        Path(out).write_text(json.dumps(report.to_json(
+            submission=str(Path(config.getoption("submission")).resolve()),
+            seed=config._workshop_seed), indent=2))
+    text = scoring.table(report)
+    if text:
+        terminalreporter.write_sep("=", "workshop score")
+        terminalreporter.write_line(f"submission: {Path(config.getoption('submission')).resolve()}"
+                                    f"   seed: {config._workshop_seed}")
+        terminalreporter.write_line(text)

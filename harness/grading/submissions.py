@@ -1,0 +1,120 @@
+"""Build submissions and grade them in a separate process.
+
+Used by the proof that the checks bite (tests/) and by the batch grader:
+
+    python -m harness.grading.submissions tests/wrong_solutions/lab1_persistent_node.py
+
+builds a copy of solutions/ whose lab 1 solution cells are replaced by that
+file, grades that lab in its own pytest process, and prints which checks
+caught it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+
+from .. import manifest
+
+REPO = manifest.REPO
+WRONG = REPO / "tests" / "wrong_solutions"
+
+
+def replace_solution(notebook: Path, source: str) -> None:
+    """Put ``source`` in the notebook's first solution cell and empty the others."""
+    nb = json.loads(notebook.read_text())
+    first = True
+    for cell in nb["cells"]:
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        if cell.get("cell_type") == "code" and "solution" in tags:
+            cell["source"] = source if first else "# (replaced)\n"
+            first = False
+    notebook.write_text(json.dumps(nb))
+
+
+def lab_of_file(path: Path) -> manifest.Lab:
+    key = path.stem.split("_", 1)[0]
+    lab = manifest.by_key(key)
+    if lab is None:
+        raise ValueError(f"{path.name}: name must start with a lab key such as lab3_")
+    return lab
+
+
+def build(dest: Path, base: Path = REPO / "solutions", overrides: dict[str, str] | None = None) -> Path:
+    """A submission folder: the notebooks of ``base``, with some labs' code replaced."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for lab in manifest.labs():
+        shutil.copy(base / lab.notebook, dest / lab.notebook)
+    for key, source in (overrides or {}).items():
+        replace_solution(dest / manifest.by_key(key).notebook, source)
+    return dest
+
+
+def grade(submission: Path, labs: list[str] | None = None, timeout: float = 600,
+          extra_args: list[str] | None = None, seed: int | None = None,
+          hidden: Path | None = None) -> dict:
+    """Run the checks on ``submission`` in a fresh process; return the JSON results.
+
+    The checks always come from this repository; the process starts in it with
+    a namespace of its own, so a submission's files (a conftest.py, its own
+    checks/) are never collected.
+    """
+    results = Path(tempfile.mkdtemp(prefix="grade-")) / "results.json"
+    paths = []
+    for key in labs or [lab.key for lab in manifest.labs()]:
+        paths += sorted(str(p) for p in (REPO / "checks").glob(f"test_{key}_*.py"))
+        if hidden:
+            paths += sorted(str(p) for p in Path(hidden).glob(f"test_{key}_*.py"))
+    cmd = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
+           "--submission", str(submission), "--results-json", str(results),
+           "--rootdir", str(REPO), "-c", str(REPO / "pytest.ini"),
+           "--confcutdir", str(REPO), *(extra_args or [])]
+    if seed is not None:
+        cmd += ["--seed", str(seed)]
+    env = dict(os.environ, ZK_WORKSHOP_NAMESPACE=f"/grading/{uuid.uuid4().hex[:10]}")
+    try:
+        proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+        output, code = proc.stdout + proc.stderr, proc.returncode
+    except subprocess.TimeoutExpired as e:
+        output, code = f"timed out after {timeout:.0f} s\n{e.stdout or ''}", -1
+    data = json.loads(results.read_text()) if results.exists() else None
+    shutil.rmtree(results.parent, ignore_errors=True)
+    return {"exit_code": code, "output": output, "results": data}
+
+
+def caught_by(wrong_file: Path, seed: int | None = None) -> tuple[list[str], dict]:
+    """Grade solutions/ with one lab replaced by ``wrong_file``: the checks that failed."""
+    lab = lab_of_file(wrong_file)
+    with tempfile.TemporaryDirectory(prefix="wrong-") as tmp:
+        sub = build(Path(tmp) / "submission", overrides={lab.key: wrong_file.read_text()})
+        run = grade(sub, labs=[lab.key], seed=seed)
+    data = run["results"]
+    if data is None:
+        return [], run
+    return [c["name"] for c in data["checks"] if c["status"] == "failed"], run
+
+
+def main(argv: list[str]) -> int:
+    files = [Path(a) for a in argv] or sorted(WRONG.glob("lab*.py"))
+    uncaught = 0
+    for f in files:
+        names, run = caught_by(f)
+        if run["results"] is None:
+            print(f"{f.name}: the checks did not run\n{run['output'][-2000:]}")
+            uncaught += 1
+            continue
+        print(f"{f.name}: caught by {len(names)} check(s)")
+        for n in names:
+            print(f"    {n}")
+        uncaught += not names
+    return 1 if uncaught else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,314 @@
+"""The ensemble without Docker: three local ZooKeeper Java processes.
+
+    python -m harness.launcher up | down | status | install
+
+Same topology as docker-compose.yml (both come from ``harness.topology``).
+Each server keeps its own folder under the state directory (``ZK_WORKSHOP_STATE``,
+default ``~/.local/state/zk-workshop``): ``zoo.cfg``, ``data/``, ``pid`` and
+``server.log``, which failure reports point at.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from . import fourlw, topology
+
+SERVING_MODES = ("leader", "follower")
+
+
+class LauncherError(RuntimeError):
+    """A problem the user must fix; the message says how."""
+
+
+def state_dir() -> Path:
+    default = Path.home() / ".local" / "state" / "zk-workshop"
+    return Path(os.environ.get("ZK_WORKSHOP_STATE", default))
+
+
+def server_dir(server: topology.Server) -> Path:
+    return state_dir() / server.name
+
+
+def log_path(server: topology.Server) -> Path:
+    return server_dir(server) / "server.log"
+
+
+# --- finding ZooKeeper -------------------------------------------------------
+
+MISSING_ZOOKEEPER = (
+    "ZooKeeper is not installed: install Java 17 and ZooKeeper "
+    "(on Debian/Ubuntu as root: `apt-get install zookeeper`), or set ZOOKEEPER_HOME "
+    "to an unpacked Apache ZooKeeper release, or run the Docker ensemble with "
+    "`docker compose up -d`.")
+
+
+def classpath() -> str:
+    """The Java classpath of a ZooKeeper server, from ZOOKEEPER_HOME or Debian's package."""
+    home = os.environ.get("ZOOKEEPER_HOME")
+    if home:
+        jars = sorted(glob.glob(os.path.join(home, "lib", "*.jar")))
+        jars += sorted(glob.glob(os.path.join(home, "zookeeper-*.jar")))
+        if not any("zookeeper" in os.path.basename(j) for j in jars):
+            raise LauncherError(f"ZOOKEEPER_HOME={home} holds no zookeeper jar. " + MISSING_ZOOKEEPER)
+        return ":".join([os.path.join(home, "conf")] + jars)
+    debian = "/usr/share/java/zookeeper.jar"
+    if os.path.exists(debian):
+        # Debian's jar names its dependencies in its manifest; add a logger so
+        # server.log holds the server's own account of what happened.
+        simple = "/usr/share/java/slf4j-simple.jar"
+        return ":".join(p for p in (debian, simple) if os.path.exists(p))
+    raise LauncherError(MISSING_ZOOKEEPER)
+
+
+def ensure_installed() -> str:
+    """Find ZooKeeper; install Debian's package when we are root with apt. Say what was done."""
+    try:
+        classpath()
+        java()
+        return "ZooKeeper found"
+    except LauncherError:
+        if os.geteuid() != 0 or not shutil.which("apt-get"):
+            raise
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    for cmd in (["apt-get", "update", "-qq"],
+                ["apt-get", "install", "-y", "-qq", "zookeeper", "openjdk-17-jre-headless"]):
+        res = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise LauncherError(f"`{' '.join(cmd)}` failed: {res.stderr.strip()[-500:]} "
+                                + MISSING_ZOOKEEPER)
+    classpath()
+    java()
+    return "installed Debian's zookeeper package"
+
+
+def java() -> str:
+    exe = shutil.which("java")
+    if not exe:
+        raise LauncherError("Java is not installed: install Java 17 (Debian: `apt-get install "
+                            "openjdk-17-jre-headless`). " + MISSING_ZOOKEEPER)
+    return exe
+
+
+# --- one server --------------------------------------------------------------
+
+def mode(server: topology.Server, timeout: float = 1.0) -> str:
+    """'leader', 'follower', 'not serving' (up, no quorum), 'down', or 'foreign'."""
+    try:
+        text = fourlw.ask(server.address, "srvr", timeout=timeout)
+    except (ConnectionRefusedError, socket.timeout, TimeoutError):
+        return "down"
+    except OSError:
+        return "down"
+    except fourlw.FourLetterWordError:
+        return "foreign"
+    if "This ZooKeeper instance is not currently serving requests" in text:
+        return "not serving"
+    m = fourlw.parse_srvr(text).get("Mode")
+    return m if m else "foreign"
+
+
+def read_pid(server: topology.Server) -> int | None:
+    """The pid of this server's Java process, if it is ours and alive."""
+    try:
+        pid = int((server_dir(server) / "pid").read_text())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except (OSError, ValueError):
+        return None
+    # Guard against a recycled pid: the process must be this server's JVM.
+    if "QuorumPeerMain" in cmdline and str(server_dir(server)) in cmdline:
+        return pid
+    return None
+
+
+def process_state(pid: int) -> str:
+    """'R', 'S', 'T' (stopped by SIGSTOP), 'Z'... from /proc."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((topology.HOST, port))
+        except OSError:
+            return True
+    return False
+
+
+def check_ports_free(server: topology.Server) -> None:
+    for port in (server.client_port, server.peer_port, server.election_port):
+        if port_in_use(port):
+            raise LauncherError(
+                f"port {port} (needed by {server.name}) is taken by a program that is not this "
+                f"workshop's ZooKeeper; stop it (`ss -ltnp 'sport = :{port}'` shows it) and retry.")
+
+
+def start_server(server: topology.Server) -> int:
+    """Start one server's JVM in the background; return its pid (reuse a live one)."""
+    pid = read_pid(server)
+    if pid:
+        return pid
+    check_ports_free(server)
+    folder = server_dir(server)
+    data = folder / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "myid").write_text(f"{server.id}\n")
+    cfg = folder / "zoo.cfg"
+    cfg.write_text(topology.local_zoo_cfg(server, str(data)))
+    cmd = [java(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+           "-Djava.net.preferIPv4Stack=true",
+           "-Dorg.slf4j.simpleLogger.showDateTime=true",
+           "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+           "-cp", classpath(),
+           "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(cfg)]
+    with open(log_path(server), "ab") as log:
+        log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {server.name}\n".encode())
+        log.flush()
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True, cwd=folder)
+    (folder / "pid").write_text(str(proc.pid))
+    return proc.pid
+
+
+def signal_server(server: topology.Server, sig: int) -> bool:
+    pid = read_pid(server)
+    if not pid:
+        return False
+    os.kill(pid, sig)
+    return True
+
+
+def stop_server(server: topology.Server, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
+    """Stop (SIGTERM) or kill (SIGKILL) one server and wait until its process is gone."""
+    pid = read_pid(server)
+    if not pid:
+        return
+    if process_state(pid) == "T":          # a paused JVM cannot act on SIGTERM
+        os.kill(pid, signal.SIGCONT)
+    os.kill(pid, sig)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process_state(pid) in ("gone", "Z"):
+            break
+        time.sleep(0.02)
+    else:
+        os.kill(pid, signal.SIGKILL)
+    _reap(pid)
+    (server_dir(server) / "pid").unlink(missing_ok=True)
+
+
+def _reap(pid: int) -> None:
+    """Collect a child we started ourselves, so it leaves no zombie."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    deadline = time.monotonic() + 5
+    while process_state(pid) not in ("gone", "Z") and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+# --- the ensemble ------------------------------------------------------------
+
+def modes() -> dict[int, str]:
+    return {s.id: mode(s) for s in topology.SERVERS}
+
+
+def has_quorum(current: dict[int, str] | None = None) -> bool:
+    current = current or modes()
+    return (list(current.values()).count("leader") == 1
+            and sum(m in SERVING_MODES for m in current.values()) >= 2)
+
+
+def wait_until_all_serve(timeout: float = 30.0) -> dict[int, str]:
+    deadline = time.monotonic() + timeout
+    current = modes()
+    while time.monotonic() < deadline:
+        current = modes()
+        if has_quorum(current) and all(m in SERVING_MODES for m in current.values()):
+            return current
+        time.sleep(0.1)
+    raise LauncherError(
+        "the ensemble did not come up within %.0f s (%s); see the logs: %s"
+        % (timeout, ", ".join(f"zoo{i} {m}" for i, m in current.items()),
+           " ".join(str(log_path(s)) for s in topology.SERVERS)))
+
+
+def up(timeout: float = 30.0) -> dict[int, str]:
+    """Start whatever is missing; reuse servers that already answer. Idempotent."""
+    current = modes()
+    if all(m in SERVING_MODES for m in current.values()) and has_quorum(current):
+        return current
+    foreign = [s for s in topology.SERVERS if current[s.id] == "foreign"]
+    if foreign:
+        raise LauncherError(f"port {foreign[0].client_port} answers, but not as ZooKeeper; "
+                            "free it and retry.")
+    to_start = [s for s in topology.SERVERS
+                if current[s.id] == "down" and not read_pid(s)]
+    for s in to_start:            # refuse before starting anything
+        check_ports_free(s)
+    classpath(), java()
+    for s in topology.SERVERS:
+        pid = read_pid(s)
+        if pid and process_state(pid) == "T":
+            os.kill(pid, signal.SIGCONT)
+    for s in to_start:
+        start_server(s)
+    return wait_until_all_serve(timeout)
+
+
+def down() -> None:
+    for s in topology.SERVERS:
+        stop_server(s)
+
+
+def status_lines() -> list[str]:
+    lines = []
+    for s in topology.SERVERS:
+        pid = read_pid(s)
+        m = mode(s)
+        if pid and process_state(pid) == "T":
+            m = "paused"
+        lines.append(f"{s.name}  {s.address}  {m:<12} pid {pid or '-'}  log {log_path(s)}")
+    return lines
+
+
+def main(argv: list[str]) -> int:
+    cmd = argv[0] if argv else "status"
+    try:
+        if cmd == "install":
+            print(ensure_installed())
+        elif cmd == "up":
+            t0 = time.monotonic()
+            up()
+            print(f"ensemble up in {time.monotonic() - t0:.1f} s: {topology.connection_string()}")
+            print("\n".join(status_lines()))
+        elif cmd == "down":
+            down()
+            print("ensemble down")
+        elif cmd == "status":
+            print("\n".join(status_lines()))
+            return 0 if has_quorum() else 1
+        else:
+            print(__doc__)
+            return 2
+    except LauncherError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,109 @@
+"""Make the starter notebooks (labs/) from the solved ones (solutions/).
+
+    python -m harness.nbgen            # write labs/ from solutions/
+    python -m harness.nbgen --check    # exit 1 if labs/ is out of date
+
+The solved notebooks are the single source. In a cell tagged ``solution``,
+each block between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
+
+    raise NotImplementedError("<hint>")
+
+at the block's indentation, where the hint is the text after ``hint:`` on the
+BEGIN line. Cells tagged ``instructor`` are left out. Outputs and execution
+counts are removed, so the starters are clean.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import re
+import sys
+from pathlib import Path
+
+from . import manifest
+
+BEGIN = re.compile(r"^(\s*)### BEGIN SOLUTION(?:\s+hint:\s*(.*))?\s*$")
+END = re.compile(r"^\s*### END SOLUTION\s*$")
+DEFAULT_HINT = "your turn: replace this line with your code"
+
+
+class MarkerError(ValueError):
+    pass
+
+
+def strip_solutions(source: str, where: str) -> str:
+    out, inside = [], None
+    for n, line in enumerate(source.splitlines(), start=1):
+        begin = BEGIN.match(line)
+        if begin:
+            if inside is not None:
+                raise MarkerError(f"{where}: line {n}: BEGIN SOLUTION inside another block")
+            indent, hint = begin.group(1), (begin.group(2) or DEFAULT_HINT).strip()
+            out.append(f"{indent}raise NotImplementedError({json.dumps(hint)})")
+            inside = n
+        elif END.match(line):
+            if inside is None:
+                raise MarkerError(f"{where}: line {n}: END SOLUTION without BEGIN")
+            inside = None
+        elif inside is None:
+            out.append(line)
+    if inside is not None:
+        raise MarkerError(f"{where}: BEGIN SOLUTION at line {inside} is never closed")
+    return "\n".join(out) + ("\n" if source.endswith("\n") else "")
+
+
+def starter(nb: dict, name: str) -> dict:
+    nb = copy.deepcopy(nb)
+    cells = []
+    for number, cell in enumerate(nb["cells"], start=1):
+        tags = (cell.get("metadata") or {}).get("tags") or []
+        if "instructor" in tags:
+            continue
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+            if "solution" in tags:
+                src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+                new = strip_solutions(src, f"{name} cell {number}")
+                cell["source"] = new.splitlines(True)
+        cells.append(cell)
+    nb["cells"] = cells
+    nb.setdefault("metadata", {}).pop("widgets", None)
+    return nb
+
+
+def render(nb: dict) -> str:
+    return json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def generate(solutions: Path, labs: Path, check: bool = False) -> list[str]:
+    """Write (or, with check, compare) every starter; return the names that differ."""
+    stale = []
+    for lab in manifest.labs():
+        src = solutions / lab.notebook
+        if not src.exists():
+            stale.append(f"{lab.notebook} (missing from {solutions})")
+            continue
+        text = render(starter(json.loads(src.read_text()), lab.notebook))
+        dest = labs / lab.notebook
+        if not dest.exists() or dest.read_text() != text:
+            stale.append(lab.notebook)
+            if not check:
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                dest.write_text(text)
+    return stale
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    stale = generate(manifest.REPO / "solutions", manifest.REPO / "labs", check=check)
+    if check and stale:
+        print("labs/ is out of date with solutions/: " + ", ".join(stale)
+              + "\nrun: python -m harness.nbgen")
+        return 1
+    print("labs/ is up to date" if not stale else "wrote " + ", ".join(stale))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
