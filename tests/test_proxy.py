@@ -1,0 +1,161 @@
+"""The fault proxy against the real ensemble: each fault does what it says."""
+import socket
+import threading
+import time
+
+import pytest
+from kazoo.client import KazooClient, KazooState
+from kazoo.exceptions import ConnectionLoss
+
+from harness.checkkit import wait_until
+from harness.proxy import FaultProxy
+
+
+class States:
+    """Records a client's state changes with their times."""
+
+    def __init__(self, client):
+        self.seen = []
+        self.changed = threading.Condition()
+        client.add_listener(self)
+
+    def __call__(self, state):
+        with self.changed:
+            self.seen.append((time.monotonic(), state))
+            self.changed.notify_all()
+
+    def wait_for(self, state, after=0.0, timeout=10.0):
+        with self.changed:
+            return self.changed.wait_for(
+                lambda: any(s == state and t >= after for t, s in self.seen), timeout)
+
+
+@pytest.fixture
+def proxy():
+    p = FaultProxy()
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def proxied(ensemble, namespace, proxy):
+    """A started client whose only way to the ensemble is the proxy."""
+    c = KazooClient(hosts=proxy.hosts(namespace), timeout=2.0)
+    states = States(c)
+    c.start(timeout=15)
+    yield c, states
+    c.stop()
+    c.close()
+
+
+def test_proxy_forwards_and_reports_its_address(proxied, proxy, clients):
+    c, _ = proxied
+    c.create("/through-proxy", b"hello")
+    assert clients().get("/through-proxy")[0] == b"hello"
+    assert proxy.hosts("/x") == proxy.address + "/x"
+    assert proxy.address.startswith("127.0.0.1:") and proxy.links == 1
+
+
+def test_cut_suspends_and_heal_reconnects_with_the_same_session(proxied, proxy):
+    c, states = proxied
+    session = c.client_id[0]
+    t0 = time.monotonic()
+    proxy.cut()
+    assert states.wait_for(KazooState.SUSPENDED, after=t0, timeout=2), states.seen
+    assert time.monotonic() - t0 < 1.0, "a cut closes the sockets: the client notices at once"
+    # while cut, new connections are refused: the client stays suspended
+    assert wait_until(lambda: c.state != KazooState.SUSPENDED, 0.7) is None
+    t1 = time.monotonic()
+    proxy.heal()
+    assert states.wait_for(KazooState.CONNECTED, after=t1, timeout=5), states.seen
+    assert c.client_id[0] == session
+    assert c.get_children("/") is not None
+
+
+def test_hold_stalls_until_heal(proxied, proxy):
+    c, states = proxied
+    session = c.client_id[0]
+    c.create("/held", b"")
+    t0 = time.monotonic()
+    proxy.hold()
+    result = c.exists_async("/held")
+    # nothing comes back while held: the request is stuck in the proxy
+    assert not result.wait(0.4)
+    # after about 2/3 of the 2 s session timeout the client gives the connection up
+    assert states.wait_for(KazooState.SUSPENDED, after=t0, timeout=3), states.seen
+    assert 0.5 < time.monotonic() - t0 < 2.5
+    t1 = time.monotonic()
+    proxy.heal()
+    assert states.wait_for(KazooState.CONNECTED, after=t1, timeout=5), states.seen
+    assert c.client_id[0] == session, "healed before the session timeout: same session"
+
+
+def test_a_long_hold_expires_the_session(proxied, proxy, clients):
+    c, states = proxied
+    session = c.client_id[0]
+    c.create("/mine", ephemeral=True)
+    other = clients()
+    t0 = time.monotonic()
+    proxy.hold()
+    # the server hears nothing: it expires the session and deletes its ephemeral node
+    assert wait_until(lambda: other.exists("/mine") is None, 6), "the session never expired"
+    assert time.monotonic() - t0 > 1.5
+    proxy.heal()
+    assert states.wait_for(KazooState.LOST, after=t0, timeout=5), states.seen
+    assert states.wait_for(KazooState.CONNECTED, after=time.monotonic() - 0.01, timeout=5) or \
+        wait_until(lambda: c.connected, 5)
+    assert c.client_id[0] != session
+
+
+def test_drop_after_next_create_leaves_the_node_and_the_session(proxied, proxy, clients):
+    c, states = proxied
+    session = c.client_id[0]
+    proxy.drop_after_next_create()
+    c.get_children("/")                       # not a create: forwarded as usual
+    assert not proxy.dropped.is_set()
+    with pytest.raises(ConnectionLoss):
+        c.create("/lost-", b"", ephemeral=True, sequence=True)
+    assert proxy.dropped.wait(2)
+    drop = proxy.drops[-1]
+    assert drop.err == 0 and drop.request_type in ("create", "create2")
+    assert drop.path.startswith(c.chroot + "/lost-")
+    assert wait_until(lambda: c.connected, 5)
+    assert c.client_id[0] == session, "a dropped connection keeps the session"
+    name = drop.path.rsplit("/", 1)[1]
+    assert c.get_children("/") == [name]
+    assert clients().get("/" + name)[1].ephemeralOwner == session
+    # only the next create is dropped
+    c.create("/fine", b"")
+    assert len(proxy.drops) == 1
+
+
+def test_close_stops_listening(ensemble):
+    p = FaultProxy()
+    host, port = p.address.split(":")
+    p.close()
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((host, int(port)), timeout=1)
+
+
+@pytest.mark.faults
+def test_failover_to_another_server(faults, namespace):
+    """A client behind the proxy follows the ensemble when its server dies."""
+    p = FaultProxy()
+    c = KazooClient(hosts=p.hosts(namespace), timeout=2.0)
+    states = States(c)
+    try:
+        c.start(timeout=15)
+        session = c.client_id[0]
+        server = faults.server_of(session)
+        assert server is not None
+        t0 = time.monotonic()
+        faults.kill(server)
+        assert states.wait_for(KazooState.SUSPENDED, after=t0, timeout=3)
+        assert states.wait_for(KazooState.CONNECTED, after=t0, timeout=10), states.seen
+        assert c.client_id[0] == session
+        assert faults.server_of(session) not in (None, server)
+    finally:
+        c.stop()
+        c.close()
+        p.close()
+
