@@ -62,9 +62,18 @@ class LocalBackend:
     def pause(self, i):
         self._require_ours(i)
         launcher.signal_server(self._server(i), signal.SIGSTOP)
+        self._wait_state(i, lambda st: st == "T")
 
     def resume(self, i):
         launcher.signal_server(self._server(i), signal.SIGCONT)
+        self._wait_state(i, lambda st: st != "T")
+
+    def _wait_state(self, i, ok, timeout=5.0):
+        """Signals arrive asynchronously: wait until /proc shows their effect."""
+        deadline = time.monotonic() + timeout
+        pid = launcher.read_pid(self._server(i))
+        while pid and time.monotonic() < deadline and not ok(launcher.process_state(pid)):
+            time.sleep(0.005)
 
     def running(self, i) -> bool:
         pid = launcher.read_pid(self._server(i))

@@ -49,6 +49,10 @@ def pytest_addoption(parser):
 
 
 def pytest_configure(config):
+    submission = Path(config.getoption("submission"))
+    if not submission.is_dir():
+        raise pytest.UsageError(f"the submission folder {submission} does not exist "
+                                "(give a folder of lab notebooks to --submission)")
     seed = config.getoption("seed")
     config._workshop_seed = seed if seed is not None else random.SystemRandom().randrange(10**6)
     config._workshop_results = []

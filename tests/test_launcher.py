@@ -1,0 +1,71 @@
+"""The local launcher, on a private ensemble (ports shifted by 10000, its own state dir)."""
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+
+OFFSET = 10000
+
+
+def run(tmp_path, *args, extra_env=None, timeout=60):
+    env = dict(os.environ, ZK_WORKSHOP_PORT_OFFSET=str(OFFSET), ZK_WORKSHOP_STATE=str(tmp_path / "state"))
+    env.update(extra_env or {})
+    return subprocess.run([sys.executable, "-m", "harness.launcher", *args], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def java_processes(tmp_path):
+    out = subprocess.run(["pgrep", "-f", str(tmp_path / "state")], capture_output=True, text=True)
+    return out.stdout.split()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+def test_up_gives_a_leader_and_two_followers_then_down_leaves_nothing(tmp_path):
+    try:
+        t0 = time.monotonic()
+        res = run(tmp_path, "up")
+        elapsed = time.monotonic() - t0
+        assert res.returncode == 0, res.stderr
+        status = run(tmp_path, "status").stdout
+        modes = [line.split()[2] for line in status.splitlines()]
+        assert sorted(modes) == ["follower", "follower", "leader"], status
+        print(f"launcher up: {elapsed:.1f} s")     # the figure; the target (15 s) is not asserted
+        pids = java_processes(tmp_path)
+        assert len(pids) == 3
+        again = run(tmp_path, "up")                 # idempotent: reuses what answers
+        assert again.returncode == 0, again.stderr
+        assert java_processes(tmp_path) == pids
+    finally:
+        down = run(tmp_path, "down")
+    assert down.returncode == 0, down.stderr
+    assert java_processes(tmp_path) == []
+    assert run(tmp_path, "down").returncode == 0    # idempotent
+
+
+def test_a_port_taken_by_another_program_is_refused_and_nothing_starts(tmp_path):
+    squatter = socket.socket()
+    squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    squatter.bind(("127.0.0.1", 2182 + OFFSET))
+    squatter.listen()
+    try:
+        res = run(tmp_path, "up")
+    finally:
+        squatter.close()
+    assert res.returncode == 1
+    assert f"port {2182 + OFFSET}" in res.stderr and "not this workshop's ZooKeeper" in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1, "one clear sentence, not a traceback"
+    assert java_processes(tmp_path) == []
+
+
+def test_missing_zookeeper_says_what_to_install(tmp_path):
+    empty = tmp_path / "no-zookeeper"
+    empty.mkdir()
+    res = run(tmp_path, "up", extra_env={"ZOOKEEPER_HOME": str(empty)})
+    assert res.returncode == 1
+    assert "apt-get install zookeeper" in res.stderr and "ZOOKEEPER_HOME" in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert java_processes(tmp_path) == []
