@@ -57,6 +57,7 @@ def pytest_configure(config):
     config._workshop_seed = seed if seed is not None else random.SystemRandom().randrange(10**6)
     config._workshop_results = []
     config._workshop_load_errors = {}
+    config._workshop_hung_labs = set()
     config.addinivalue_line("markers", "faults: the check breaks the ensemble or reads "
                             "server-wide counters; it runs alone and the ensemble is healed after")
 
@@ -91,6 +92,11 @@ def ensemble():
 @pytest.fixture(autouse=True)
 def _ensemble_lock(request):
     """Fault checks run alone (exclusive); every other check shares the ensemble."""
+    lab = lab_of(request.node)
+    if lab in request.config._workshop_hung_labs:
+        # Hanging code would cost a full time limit per check: one is enough.
+        pytest.fail(f"Not run: an earlier {lab} check did not finish in time; fix that one first.",
+                    pytrace=False)
     exclusive = request.node.get_closest_marker("faults") is not None
     with faultlock.held(exclusive):
         yield
@@ -241,6 +247,8 @@ def pytest_runtest_makereport(item, call):
     else:
         report.workshop_status = scoring.FAILED
         report.workshop_message = plain_message(call.excinfo, False)
+        if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout") and lab_of(item):
+            item.config._workshop_hung_labs.add(lab_of(item))
     if item.config.getoption("tbstyle") == "auto" and lab_of(item):
         report.longrepr = report.workshop_message
 
@@ -280,16 +288,24 @@ def _record(config, report):
             previous.status, previous.message = status, message
         return
     results.append(scoring.CheckResult(lab, name, report.nodeid, status, message))
+    write_json(config)     # after every check: a run cut off by its time limit keeps what it did
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
+def write_json(config) -> scoring.Report:
     report = scoring.score(config._workshop_results)
     out = config.getoption("results_json")
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
-        Path(out).write_text(json.dumps(report.to_json(
+        tmp = Path(out).with_suffix(".tmp")
+        tmp.write_text(json.dumps(report.to_json(
             submission=str(Path(config.getoption("submission")).resolve()),
             seed=config._workshop_seed), indent=2))
+        tmp.replace(out)
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    report = write_json(config)
     text = scoring.table(report)
     if text:
         terminalreporter.write_sep("=", "workshop score")

@@ -1,0 +1,127 @@
+"""Grade a class: many submissions, each in its own process, one CSV.
+
+    python -m harness.grading.batch SUBMISSIONS --out results/ [--hidden DIR]
+                                     [--jobs 2] [--timeout 900] [--labs lab1,lab3]
+
+SUBMISSIONS is a folder holding one entry per learner: a folder of lab
+notebooks, or a .zip of one. For each entry only the lab notebooks named in
+labs.toml are copied into a fresh folder (a shipped conftest.py or checks/
+never reaches the grader), then graded by the grader's own checks in a separate
+pytest process with its own time limit and its own ZooKeeper namespace. A
+submission that crashes, hangs or prints garbage scores zero for what it
+broke; the others are not affected.
+
+Writes OUT/grades.csv (one row per submission: a column per lab, the total,
+a status) and OUT/<submission>.json (every check, with its message).
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import csv
+import json
+import shutil
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+from .. import manifest
+from . import submissions
+
+
+def unpack(entry: Path, dest: Path) -> Path:
+    """Copy the lab notebooks of a folder or zip entry into ``dest``; nothing else."""
+    dest.mkdir(parents=True, exist_ok=True)
+    wanted = {lab.notebook for lab in manifest.labs()}
+    if entry.is_dir():
+        for name in wanted:
+            found = sorted(entry.rglob(name), key=lambda p: len(p.parts))
+            if found and found[0].is_file():
+                shutil.copy(found[0], dest / name)
+    elif entry.suffix == ".zip":
+        with zipfile.ZipFile(entry) as zf:
+            members = sorted(zf.namelist(), key=lambda n: n.count("/"))
+            for name in wanted:
+                match = next((m for m in members if m.rsplit("/", 1)[-1] == name), None)
+                if match:     # read by name: no path from the zip is ever written
+                    (dest / name).write_bytes(zf.read(match))
+    return dest
+
+
+def entries(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir()
+                  if (p.is_dir() and not p.name.startswith(".")) or p.suffix == ".zip")
+
+
+def grade_one(entry: Path, out: Path, labs: list[str] | None, hidden: Path | None,
+              timeout: float, seed: int | None) -> dict:
+    name = entry.stem if entry.suffix == ".zip" else entry.name
+    t0 = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="batch-") as tmp:
+        sub = unpack(entry, Path(tmp) / "submission")
+        run = submissions.grade(sub, labs=labs, timeout=timeout, hidden=hidden, seed=seed)
+    seconds = time.monotonic() - t0
+    data = run["results"]
+    row = {"submission": name, "seconds": round(seconds, 1)}
+    graded = [lab for lab in manifest.labs() if not labs or lab.key in labs]
+    if data is None:
+        status = "timed out" if run["exit_code"] == -1 else "crashed"
+        for lab in graded:
+            row[lab.key] = 0.0
+        row.update(total=0.0, status=f"{status}: no results", infra_errors=0)
+        data = {"error": status, "output_tail": run["output"][-4000:]}
+    else:
+        for lab in graded:
+            row[lab.key] = round(data["labs"].get(lab.key, {}).get("points", 0.0), 2)
+        row["total"] = data["total"]["points"]
+        row["infra_errors"] = data["total"]["infra_errors"]
+        row["status"] = ("timed out: partial results" if run["exit_code"] == -1
+                         else "infrastructure errors: regrade" if row["infra_errors"] else "graded")
+    (out / f"{name}.json").write_text(json.dumps(data, indent=2))
+    return row
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("submissions", type=Path)
+    ap.add_argument("--out", type=Path, default=Path("results"))
+    ap.add_argument("--hidden", type=Path, default=None, help="folder of extra test_labN_*.py checks")
+    ap.add_argument("--jobs", type=int, default=2, help="submissions graded at once")
+    ap.add_argument("--timeout", type=float, default=900, help="seconds per submission")
+    ap.add_argument("--labs", default="", help="comma-separated lab keys (default: all)")
+    ap.add_argument("--seed", type=int, default=None)
+    args = ap.parse_args(argv)
+    if not args.submissions.is_dir():
+        print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
+        return 2
+    todo = entries(args.submissions)
+    if not todo:
+        print(f"error: {args.submissions} holds no submission (folders or .zip files)", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    labs = [k for k in args.labs.split(",") if k] or None
+    rows = []
+    print(f"grading {len(todo)} submission(s), {args.jobs} at a time")
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {pool.submit(grade_one, e, args.out, labs, args.hidden, args.timeout, args.seed): e
+                   for e in todo}
+        for n, fut in enumerate(concurrent.futures.as_completed(futures), start=1):
+            row = fut.result()
+            rows.append(row)
+            print(f"[{n}/{len(todo)}] {row['submission']}: {row['total']:.1f} points "
+                  f"({row['status']}, {row['seconds']:.0f} s)", flush=True)
+    rows.sort(key=lambda r: r["submission"])
+    graded = [lab.key for lab in manifest.labs() if not labs or lab.key in labs]
+    fields = ["submission", *graded, "total", "status", "infra_errors", "seconds"]
+    with open(args.out / "grades.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {args.out / 'grades.csv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,58 @@
+"""The notebooks: starters generated from solutions, clean, and solved ones run top to bottom."""
+import json
+
+import nbformat
+import pytest
+from nbclient import NotebookClient
+
+from harness import manifest, nbgen
+from harness.manifest import REPO
+
+LABS = manifest.labs()
+
+
+def test_starters_are_in_sync_with_solutions():
+    stale = nbgen.generate(REPO / "solutions", REPO / "labs", check=True)
+    assert not stale, f"labs/ is out of date with solutions/ ({stale}): run `python -m harness.nbgen`"
+
+
+@pytest.mark.parametrize("folder", ["labs", "solutions"])
+def test_notebooks_are_saved_without_outputs(folder):
+    for lab in LABS:
+        nb = json.loads((REPO / folder / lab.notebook).read_text())
+        dirty = [i for i, c in enumerate(nb["cells"], 1)
+                 if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+        assert not dirty, f"{folder}/{lab.notebook}: cells {dirty} hold outputs"
+
+
+@pytest.mark.parametrize("lab", LABS, ids=[lab.key for lab in LABS])
+def test_a_starter_keeps_the_story_and_hides_every_solution(lab):
+    solved = json.loads((REPO / "solutions" / lab.notebook).read_text())
+    starter = json.loads((REPO / "labs" / lab.notebook).read_text())
+    text = "".join("".join(c["source"]) for c in starter["cells"])
+    assert "### BEGIN SOLUTION" not in text and "NotImplementedError" in text
+    assert sum(c["cell_type"] == "markdown" for c in starter["cells"]) >= 4, "the story is told in markdown cells"
+    last = "".join(starter["cells"][-1]["source"])
+    assert "workshop.check(" in last, "the last cell grades the notebook"
+    assert len(starter["cells"]) <= len(solved["cells"])
+
+
+def test_the_marker_syntax_is_enforced():
+    with pytest.raises(nbgen.MarkerError):
+        nbgen.strip_solutions("### BEGIN SOLUTION\nx = 1\n", "t")
+    out = nbgen.strip_solutions("def f():\n    ### BEGIN SOLUTION hint: add one\n    return 1\n    ### END SOLUTION\n", "t")
+    assert out == 'def f():\n    raise NotImplementedError("add one")\n'
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+@pytest.mark.parametrize("lab", LABS, ids=[lab.key for lab in LABS])
+def test_solved_notebook_runs_top_to_bottom_and_passes_its_checks(lab):
+    nb = nbformat.read(str(REPO / "solutions" / lab.notebook), as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(REPO / "solutions")}}).execute()
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    assert not errors, errors[0].get("ename", "") + ": " + errors[0].get("evalue", "")
+    last = "".join(o.get("text", "") for o in nb.cells[-1].get("outputs", []))
+    assert "PASS" in last and "FAIL" not in last and "INFRA" not in last, last[-2000:]
