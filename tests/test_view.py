@@ -1,0 +1,366 @@
+"""The live view (harness/view.py) against the real ensemble, without a browser.
+
+The candidates here are small stand-ins with the lab 3/4 shape (the labs' own
+classes are the learners'); the view must draw whatever has that shape.
+"""
+import threading
+import uuid
+
+import pytest
+from kazoo.exceptions import KazooException, NoNodeError
+
+from harness.checkkit import holds_for, wait_until
+from harness.view import LiveView, sequence_of, sort_nodes
+
+ELECTION = "/election"
+
+
+class PredecessorCandidate:
+    """Lab 4 shape: watches the node just before its own (a data watch, via get)."""
+
+    def __init__(self, zk, election_path, on_elected=None):
+        self.zk, self.path, self.on_elected = zk, election_path, on_elected
+        self.node = None
+        self.is_leader = False
+        self.watching = None
+        self._guid = uuid.uuid4().hex
+        self._stopped = False
+        self._lock = threading.RLock()
+
+    def start(self):
+        self.zk.ensure_path(self.path)
+        self.node = self.zk.create(f"{self.path}/{self._guid}-n_", ephemeral=True, sequence=True)
+        self._check()
+
+    def _check(self, event=None):
+        try:
+            with self._lock:
+                while not self._stopped:
+                    children = sort_nodes(self.zk.get_children(self.path))
+                    me = self.node.rsplit("/", 1)[1]
+                    if me not in children:          # our session expired: we are out
+                        self.is_leader, self.watching = False, None
+                        return
+                    i = children.index(me)
+                    if i == 0:
+                        self.watching, self.is_leader = None, True
+                        if self.on_elected:
+                            self.on_elected()
+                        return
+                    self.watching = f"{self.path}/{children[i - 1]}"
+                    try:
+                        self.zk.get(self.watching, watch=self._check)
+                        return
+                    except NoNodeError:
+                        continue
+        except KazooException:
+            self.is_leader, self.watching = False, None
+
+    def resign(self):
+        with self._lock:
+            self._stopped = True
+            self.is_leader, self.watching = False, None
+            try:
+                self.zk.delete(self.node)
+            except NoNodeError:
+                pass
+
+
+class HerdCandidate(PredecessorCandidate):
+    """Lab 3 shape: every non-leader watches the children of the election path.
+
+    The leader holds no watch (it reads without one first), so a resignation of the
+    leader wakes exactly the N-1 others.
+    """
+
+    def _check(self, event=None):
+        try:
+            with self._lock:
+                if self._stopped:
+                    return
+                me = self.node.rsplit("/", 1)[1]
+                children = sort_nodes(self.zk.get_children(self.path))
+                if children and children[0] == me:
+                    self.watching, self.is_leader = None, True
+                    return
+                self.watching = self.path
+                children = sort_nodes(self.zk.get_children(self.path, watch=self._check))
+                if me not in children:
+                    self.watching = None
+                elif children[0] == me:
+                    self.watching, self.is_leader = None, True
+        except KazooException:
+            self.is_leader, self.watching = False, None
+
+
+@pytest.fixture
+def views(ensemble, namespace):
+    """Factory of live views chrooted to the test's namespace; all closed after."""
+    made = []
+
+    def make(make_candidate=None, **kwargs):
+        view = LiveView(ensemble, ELECTION, make_candidate=make_candidate, chroot=namespace,
+                        **kwargs)
+        made.append(view)
+        return view
+
+    yield make
+    for view in made:
+        view.close()
+
+
+def settled(view, n, herd=False):
+    """True once n candidates show, the first claims the lead, and every other's
+    arrow points at its predecessor (confirmed by the server unless herd)."""
+    st = view.refresh()
+    nodes = [c["node"] for c in st["candidates"]]
+    if len(nodes) != n or (n and st["claims"] != [nodes[0]]):
+        return False
+    arrows = {a["from"]: a for a in st["arrows"]}
+    for i, node in enumerate(nodes[1:], 1):
+        a = arrows.get(node)
+        if a is None:
+            return False
+        if herd and (a["to"], a["kind"]) != (ELECTION, "children"):
+            return False
+        if not herd and (a["to"], a["kind"], a["confirmed"]) != (nodes[i - 1], "node", True):
+            return False
+    return st
+
+
+def seqs(st):
+    return [c["seq"] for c in st["candidates"]]
+
+
+# --- no ensemble needed --------------------------------------------------------------
+
+def test_sequence_numbers_are_signed_and_sorted_numerically():
+    names = ["b-n_0000000010", "a-n_0000000009", "z-n_-2147483648", "c-n_2147483647",
+             "x-n_0000000100"]
+    assert sequence_of("5b0c-n_0000000042") == 42
+    assert sequence_of("guid-with-n_-in-it-n_-0000000003") == -3
+    assert sort_nodes(names) == ["z-n_-2147483648", "a-n_0000000009", "b-n_0000000010",
+                                 "x-n_0000000100", "c-n_2147483647"]
+
+
+# --- against the ensemble ------------------------------------------------------------
+
+def test_observer_shows_children_in_signed_order_and_the_servers(views, zk):
+    zk.ensure_path(ELECTION)
+    made = [zk.create(f"{ELECTION}/{uuid.uuid4().hex}-n_", ephemeral=True, sequence=True)
+            for _ in range(3)]
+    wrapped = zk.create(f"{ELECTION}/ffff-n_-2147483648", ephemeral=True)
+    view = views()
+    st = view.refresh()
+    names = [c["node"] for c in st["candidates"]]
+    assert names == [p.rsplit("/", 1)[1] for p in [wrapped, *made]]
+    assert st["leader"] == "ffff-n_-2147483648"
+    assert all(c["session"] == zk.client_id[0] for c in st["candidates"])
+    assert sorted(st["servers"].values()) == ["follower", "follower", "leader"]
+    assert st["view"]["client_state"] == "CONNECTED"
+    # it follows the children by its watch, without being asked
+    zk.delete(wrapped)
+    assert wait_until(lambda: view.state()["leader"] == names[1], 5)
+    svg = view.render_svg()
+    assert svg.startswith("<svg") and svg.count('class="candidate') == 3
+    for name in names[1:]:
+        assert f'data-node="{name}"' in svg
+    assert svg.count('class="server"') == 3 and 'data-mode="leader"' in svg
+
+
+def test_added_candidates_show_order_leader_and_predecessor_arrows(views):
+    view = views(PredecessorCandidate)
+    made = view.add_candidates(5)
+    assert view.candidates == made
+    st = wait_until(lambda: settled(view, 5), 10)
+    assert st, f"the view never settled: {view.state()}"
+    assert [c["label"] for c in st["candidates"]] == ["c1", "c2", "c3", "c4", "c5"]
+    assert seqs(st) == sorted(seqs(st))
+    assert st["leader"] == made[0].node.rsplit("/", 1)[1]
+    assert all(a["source"] == "candidate" and a["exists"] for a in st["arrows"])
+    svg = view.render_svg(st)
+    html = view.render_html(st)
+    assert svg in html
+    for c in st["candidates"]:
+        assert f'data-node="{c["node"]}"' in svg and f'#{c["seq"]}<' in svg
+    for a in st["arrows"]:
+        assert f'data-from="{a["from"]}" data-to="{a["to"]}"' in svg
+    assert svg.count('class="arrow"') == 4
+    assert 'class="candidate leader" data-node="%s"' % st["leader"] in svg
+
+
+def test_resign_leader_moves_the_lead_and_the_arrows(views):
+    view = views(PredecessorCandidate)
+    view.add_candidates(4)
+    before = wait_until(lambda: settled(view, 4), 10)
+    assert before
+    resigned = view.resign_leader()
+    assert resigned == before["leader"]
+    st = wait_until(lambda: settled(view, 3), 10)
+    assert st, f"after the resignation: {view.state()}"
+    assert [c["node"] for c in st["candidates"]] == [c["node"] for c in before["candidates"][1:]]
+    assert st["retired"] == [{"label": "c1", "node": resigned, "is_leader": False,
+                              "client_state": "CONNECTED"}]
+    changes = st["notifications"]["changes"]
+    assert changes[-1]["kind"] == "failover" and changes[-1]["removed"] == [resigned]
+    assert changes[-1]["leader_after"] == st["leader"] and changes[-1]["cause"] == "resign c1"
+
+
+def test_expiring_a_middle_candidates_session_reroutes_the_arrow(views):
+    view = views(PredecessorCandidate)
+    view.add_candidates(4)
+    before = wait_until(lambda: settled(view, 4), 10)
+    assert before
+    nodes = [c["node"] for c in before["candidates"]]
+    old_session = view.candidates[2].zk.client_id[0]
+    assert view.expire(2) == nodes[2]
+    st = wait_until(lambda: settled(view, 3), 10)
+    assert st, f"after the expiry: {view.state()}"
+    assert [c["node"] for c in st["candidates"]] == [nodes[0], nodes[1], nodes[3]]
+    assert {a["from"]: a["to"] for a in st["arrows"]} == {nodes[1]: nodes[0], nodes[3]: nodes[1]}
+    assert [r["label"] for r in st["retired"]] == ["c3"]
+    # a real expiry: the server ended that session; the client got a new one
+    assert wait_until(lambda: view.candidates[2].zk.client_id
+                      and view.candidates[2].zk.client_id[0] != old_session, 10)
+    with pytest.raises(ValueError, match="no candidate of this view"):
+        view.expire("c9")
+
+
+def test_observer_draws_arrows_from_the_servers_watch_lists(views, clients):
+    """Candidates the view did not create: arrows from wchc + ephemeralOwner."""
+    made = [PredecessorCandidate(c, ELECTION) for c in clients(4)]
+    for cand in made:
+        cand.start()
+    view = views()
+    nodes = [c.node.rsplit("/", 1)[1] for c in made]
+
+    def arrows():
+        st = view.refresh()
+        got = {(a["from"], a["to"]) for a in st["arrows"]}
+        return st if got == set(zip(nodes[1:], nodes)) else None
+    st = wait_until(arrows, 10)
+    assert st, f"arrows never matched the predecessor chain: {view.state()['arrows']}"
+    assert all(a["source"] == "server" and a["confirmed"] for a in st["arrows"])
+    assert [c["ours"] for c in st["candidates"]] == [False] * 4
+    assert st["claims"] == []              # the view cannot know what others believe
+    # resigning a node the view did not create deletes it
+    assert view.resign_leader() == nodes[0]
+    assert wait_until(lambda: made[1].is_leader, 5)
+    assert wait_until(lambda: {(a["from"], a["to"]) for a in view.refresh()["arrows"]}
+                      == set(zip(nodes[2:], nodes[1:])), 10)
+
+
+def test_a_leaked_watch_on_a_gone_node_is_shown(views, clients):
+    zk, = clients(1)
+    view = views(PredecessorCandidate)
+    view.add_candidates(2)
+    assert wait_until(lambda: settled(view, 2), 10)
+    ghost = f"{ELECTION}/ghost-n_0000009999"
+    # exists() with a watch on a node that is not there leaves a watch behind
+    assert view.candidates[1].zk.exists(ghost, watch=lambda e: None) is None
+    node = view.candidates[1].node.rsplit("/", 1)[1]
+
+    def shown():
+        st = view.refresh()
+        return [a for a in st["arrows"] if a["from"] == node and a["to"] == "ghost-n_0000009999"]
+    leaked = wait_until(shown, 10)
+    assert leaked and leaked[0]["exists"] is False and leaked[0]["source"] == "server"
+    assert "watches gone #9999" in view.render_svg()
+
+
+def test_herd_candidates_point_at_the_election_node(views):
+    view = views(HerdCandidate)
+    view.add_candidates(4)
+    st = wait_until(lambda: settled(view, 4, herd=True), 10)
+    assert st, f"herd arrows: {view.state()['arrows']}"
+    assert all(a["confirmed"] is None for a in st["arrows"])   # child watches are not listed
+    svg = view.render_svg(st)
+    assert svg.count('data-kind="children"') == 3
+
+
+def test_the_widget_builds_and_its_buttons_act(views):
+    pytest.importorskip("ipywidgets")
+    view = views(PredecessorCandidate)
+    box = view.widget
+    assert view.widget is box
+    bundle = view._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle and "<svg" in bundle["text/html"]
+    buttons = view._buttons
+    assert {"add", "resign", "expire", "kill_zoo1", "restart_zoo3"} <= set(buttons)
+    buttons["add"].click()
+    buttons["add"].click()
+    assert wait_until(lambda: settled(view, 2), 10)
+    assert wait_until(lambda: 'data-node=' in view._w_html.value, 5)
+    first = view.state()["leader"]
+    buttons["resign"].click()
+    assert wait_until(lambda: view.state()["leader"] not in (first, None), 10)
+    assert wait_until(lambda: first not in view._w_html.value, 5), "the widget did not re-render"
+    assert view._w_pick.options and view._w_pick.options[0][1] == view.state()["leader"]
+
+
+def test_an_observing_view_refuses_to_add_candidates(views):
+    view = views()
+    with pytest.raises(ValueError, match="only observes"):
+        view.add_candidate()
+    with pytest.raises(IndexError):
+        view.expire(0)
+
+
+# --- faults: exclusive use of the ensemble (server-wide counters, killed servers) ------
+
+@pytest.mark.faults
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind,expected", [(PredecessorCandidate, 1), (HerdCandidate, 4)],
+                         ids=["predecessor", "herd"])
+def test_notifications_per_failover(faults, views, kind, expected):
+    """5 candidates, the leader resigns: 1 notification (predecessor), 4 (herd)."""
+    view = views(kind)
+    view.add_candidates(5)
+    assert wait_until(lambda: settled(view, 5, herd=kind is HerdCandidate), 10)
+    view.resign_leader()
+    st = wait_until(lambda: settled(view, 4, herd=kind is HerdCandidate), 10)
+    assert st
+    got = lambda: view.refresh()["notifications"]["last_failover"]    # noqa: E731
+    assert wait_until(lambda: got() == expected, 5), \
+        f"expected {expected}, the view counts {got()}: {view.state()['notifications']}"
+    assert holds_for(lambda: got() == expected, 0.5)
+    assert view.state()["notifications"]["available"]
+    assert 'data-last-failover="%d"' % expected in view.render_svg()
+
+
+@pytest.mark.faults
+@pytest.mark.timeout(90)
+def test_killing_and_restarting_servers_keeps_the_view_working(faults, views):
+    view = views(PredecessorCandidate, view_timeout=4.0)
+    view.add_candidates(3)
+    assert wait_until(lambda: settled(view, 3), 10)
+    # kill the server carrying the view's own session: its client must move on
+    victim = wait_until(lambda: view.refresh()["view"]["server"], 5)
+    assert victim
+    view.kill_server(victim)
+    st = view.state()
+    assert st["servers"][victim] == "down"
+    assert f'data-server="{victim}" data-mode="down"' in view.render_svg()
+    faults.wait_for_quorum(timeout=20)
+    assert wait_until(lambda: view.refresh()["view"]["client_state"] == "CONNECTED"
+                      and view.state()["view"]["server"] not in (None, victim), 20)
+    assert wait_until(lambda: sum(m in ("leader", "follower")
+                                  for m in view.refresh()["servers"].values()) == 2, 20)
+    # still follows the election: a new candidate and a resignation
+    view.add_candidate()
+    assert wait_until(lambda: settled(view, 4), 15), view.state()
+    view.resign_leader()
+    assert wait_until(lambda: settled(view, 3), 15), view.state()
+    view.restart_server(victim)
+    assert wait_until(lambda: sorted(view.refresh()["servers"].values())
+                      == ["follower", "follower", "leader"], 30), view.state()["servers"]
+    # and the ZAB leader too
+    zab = faults.leader()
+    view.kill_server(zab)
+    assert view.state()["servers"][zab] == "down"
+    faults.wait_for_quorum(timeout=20)
+    assert wait_until(lambda: (lambda s: s[zab] == "down" and list(s.values()).count("leader") == 1)
+                      (view.refresh()["servers"]), 20)
+    assert wait_until(lambda: settled(view, 3), 15), view.state()
+    view.restart_server(zab)
+    assert sorted(view.refresh()["servers"].values()) == ["follower", "follower", "leader"]
