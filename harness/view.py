@@ -805,7 +805,8 @@ class LiveView:
 
 # --- SVG -------------------------------------------------------------------------------
 
-BOX_W, BOX_H, GAP, MARGIN = 118, 80, 30, 24
+BOX_W, BOX_H, GAP, MARGIN = 128, 80, 30, 24
+GONE_NOTE_H = 14          # a box grows by this when it shows a watch on a gone node
 ROW_Y = 214
 MODE_COLOURS = {"leader": ("#4338ca", "#ffffff"), "follower": ("#15803d", "#ffffff"),
                 "down": ("#e5e7eb", "#6b7280"), "paused": ("#f59e0b", "#1f2937"),
@@ -821,7 +822,9 @@ def _render_svg(st: dict) -> str:
     n = len(cands)
     width = max(700, 2 * MARGIN + n * BOX_W + max(0, n - 1) * GAP)
     changes = st["notifications"]["changes"][-4:]
-    height = ROW_Y + BOX_H + 120 + 16 * len(changes) + (18 if st["retired"] else 0)
+    leaks = any(a["kind"] == "node" and not a["exists"] for a in st["arrows"])
+    height = (ROW_Y + BOX_H + 120 + 16 * len(changes) + (18 if st["retired"] else 0)
+              + (GONE_NOTE_H if leaks else 0))
     x_of = {c["node"]: MARGIN + i * (BOX_W + GAP) for i, c in enumerate(cands)}
     row_w = n * BOX_W + max(0, n - 1) * GAP
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="zk-liveview" viewBox="0 0 {width} {height}" '
@@ -850,16 +853,16 @@ def _render_svg(st: dict) -> str:
                f'{_e(view["client_state"])}{_e(via)}</text>')
 
     # servers
-    bx = width - MARGIN - 3 * 118 + 8
+    bx = width - MARGIN - 3 * 132 + 4
     out.append(f'<text x="{bx}" y="18" font-size="11" fill="#64748b">ZooKeeper servers</text>')
     for k, (i, mode) in enumerate(sorted(st["servers"].items())):
         fill, ink = MODE_COLOURS.get(mode, ("#e5e7eb", "#374151"))
-        x = bx + k * 118
+        x = bx + k * 132
         dash = ' stroke-dasharray="4 3"' if mode in ("down", "paused", "not serving") else ""
         out.append(f'<g class="server" data-server="{i}" data-mode="{_e(mode)}">'
-                   f'<rect x="{x}" y="26" width="110" height="28" rx="14" fill="{fill}" '
+                   f'<rect x="{x}" y="26" width="126" height="28" rx="14" fill="{fill}" '
                    f'stroke="#94a3b8"{dash}/>'
-                   f'<text x="{x + 55}" y="45" font-size="13" text-anchor="middle" fill="{ink}">'
+                   f'<text x="{x + 63}" y="45" font-size="13" text-anchor="middle" fill="{ink}">'
                    f'<tspan font-weight="600">zoo{i}</tspan> · {_e(mode)}</text></g>')
 
     # the election node
@@ -914,6 +917,7 @@ def _render_svg(st: dict) -> str:
 
     # candidates
     first = st["leader"]
+    extra_h = GONE_NOTE_H if gone_notes else 0
     for c in cands:
         x = x_of[c["node"]]
         leads = c["node"] == first
@@ -937,14 +941,14 @@ def _render_svg(st: dict) -> str:
             status = f"watches #{sequence_of(c['watching'])}"
         else:
             status = "waiting" if c["ours"] else ""
-        where = f"zoo{c['server']}" if c["server"] else ""
+        where = f"via zoo{c['server']}" if c["server"] else ""
         if cs and cs != "CONNECTED":
             where = cs.lower()
         out.append(
             f'<g class="candidate{" leader" if leads else ""}" data-node="{_e(c["node"])}" '
             f'data-position="{c["position"]}">'
             f'<title>{_e(c["node"])}</title>'
-            f'<rect x="{x}" y="{ROW_Y}" width="{BOX_W}" height="{BOX_H}" rx="8" fill="{fill}" '
+            f'<rect x="{x}" y="{ROW_Y}" width="{BOX_W}" height="{BOX_H + extra_h}" rx="8" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="{2.5 if leads or wrong_claim else 1.5}"{dash}/>'
             f'<text x="{x + 10}" y="{ROW_Y + 24}" font-size="18" font-weight="700" '
             f'fill="#0f172a">#{_e(seq)}</text>'
@@ -954,16 +958,15 @@ def _render_svg(st: dict) -> str:
             f'fill="{"#b91c1c" if wrong_claim else "#92400e" if leads else "#1e3a8a"}">'
             f'{_e(status)}</text>'
             f'<text x="{x + 10}" y="{ROW_Y + 66}" font-size="11" fill="#64748b">{_e(where)}</text>'
-            f'<text x="{x + BOX_W / 2}" y="{ROW_Y + BOX_H + 16}" font-size="11" '
+            f'<text x="{x + BOX_W / 2}" y="{ROW_Y + BOX_H + extra_h + 16}" font-size="11" '
             f'text-anchor="middle" fill="#94a3b8">[{c["position"]}]</text>')
-        for gone in gone_notes.get(c["node"], []):
-            out.append(f'<text x="{x + BOX_W - 10}" y="{ROW_Y + 66}" font-size="10" '
-                       f'text-anchor="end" fill="#dc2626">⚠ watches gone #{_e(sequence_of(gone))}'
-                       f'</text>')
+        for k, gone in enumerate(gone_notes.get(c["node"], [])[:1]):
+            out.append(f'<text x="{x + 10}" y="{ROW_Y + BOX_H + 4}" font-size="10.5" '
+                       f'fill="#dc2626">⚠ watches gone #{_e(sequence_of(gone))}</text>')
         out.append("</g>")
 
     # notifications
-    y = ROW_Y + BOX_H + 46
+    y = ROW_Y + BOX_H + extra_h + 46
     nt = st["notifications"]
     out.append(f'<line x1="{MARGIN}" x2="{width - MARGIN}" y1="{y - 18}" y2="{y - 18}" '
                f'stroke="#e2e8f0"/>')
