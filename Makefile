@@ -1,14 +1,14 @@
 # The workshop in two commands:
 #   make lab    the ensemble + JupyterLab on labs/
 #   make test   every test (the checks on the solutions, then the developer suite)
-# Other targets: make up | down | status | check | grade | starters | bench
+# Other targets: make up | down | status | check | grade | starters | reset | bench
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
 SUB    ?= labs
 
-.PHONY: lab test up down status check grade starters bench install zookeeper
+.PHONY: lab test up down status check grade starters reset bench install zookeeper
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -50,3 +50,14 @@ check: up
 
 starters: install
 	$(PY) -m harness.nbgen
+
+# give a learner a fresh starter: make reset LAB=lab3
+reset: install
+	$(PY) -m harness.nbgen --reset $(LAB)
+
+# grade a class: make grade SUBMISSIONS=folder [HIDDEN=folder]
+grade: up
+	$(PY) -m harness.grading.batch $(SUBMISSIONS) --out results/grades $(if $(HIDDEN),--hidden $(HIDDEN))
+
+bench: up
+	$(PY) -m harness.bench

@@ -2,6 +2,7 @@
 
     python -m harness.nbgen            # write labs/ from solutions/
     python -m harness.nbgen --check    # exit 1 if labs/ is out of date
+    python -m harness.nbgen --reset lab3   # give a learner a fresh lab 3
 
 The solved notebooks are the single source. In a cell tagged ``solution``,
 each block between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
@@ -94,7 +95,20 @@ def generate(solutions: Path, labs: Path, check: bool = False) -> list[str]:
     return stale
 
 
+def reset(key: str) -> str:
+    """Overwrite one learner notebook in labs/ with a fresh starter."""
+    lab = manifest.by_key(key)
+    if lab is None:
+        raise SystemExit(f"unknown lab {key!r}; choose one of {[l.key for l in manifest.labs()]}")
+    nb = json.loads((manifest.REPO / "solutions" / lab.notebook).read_text())
+    (manifest.REPO / "labs" / lab.notebook).write_text(render(starter(nb, lab.notebook)))
+    return lab.notebook
+
+
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--reset"] and len(argv) == 2:
+        print(f"reset labs/{reset(argv[1])} to its starting point")
+        return 0
     check = "--check" in argv
     stale = generate(manifest.REPO / "solutions", manifest.REPO / "labs", check=check)
     if check and stale:

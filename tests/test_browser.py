@@ -1,0 +1,83 @@
+"""The workshop as a learner meets it: JupyterLab in a real (headless) Chromium.
+
+Starts JupyterLab on the repository, opens the solved lab 4 notebook, runs all
+cells, waits for the live view to draw a leader and watch arrows, and keeps a
+screenshot in results/browser-lab4.png. Uses Debian's chromium (no browser
+download); skipped only where it is not installed.
+"""
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from harness.manifest import REPO
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(400),
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    port, token = free_port(), secrets.token_hex(16)
+    log = open(tmp_path / "jupyter.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={REPO}",
+         "--ServerApp.open_browser=False", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, HOME=str(tmp_path)))
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.terminate()
+        pytest.fail("JupyterLab did not start: " + (tmp_path / "jupyter.log").read_text()[-2000:])
+    yield base, token
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_lab4_runs_in_a_browser_and_the_live_view_draws_the_election(jupyterlab, tmp_path):
+    from playwright.sync_api import sync_playwright
+    base, token = jupyterlab
+    shot = REPO / "results" / "browser-lab4.png"
+    shot.parent.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{base}/lab/tree/solutions/04_predecessor_watch.ipynb?token={token}")
+        page.wait_for_selector(".jp-Notebook", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus", timeout=60_000)
+        time.sleep(2)     # let the kernel come up before asking it to run
+        page.click("text=Run", timeout=30_000)
+        page.click("text=Run All Cells", timeout=30_000)
+        # The live view renders an SVG with a highlighted leader and watch arrows.
+        leader = page.wait_for_selector("svg .leader, svg [data-role=leader]", timeout=240_000)
+        arrows = page.query_selector_all("svg .arrow, svg [data-role=arrow]")
+        leader.scroll_into_view_if_needed()
+        page.screenshot(path=str(shot))
+        browser.close()
+    assert arrows, "the live view drew no watch arrow"
+    assert shot.exists() and shot.stat().st_size > 10_000
