@@ -8,7 +8,7 @@ PY     := $(VENV)/bin/python
 PORT   ?= 8888
 SUB    ?= labs
 
-.PHONY: lab test up down status check grade starters reset bench install zookeeper
+.PHONY: lab test browser up down status check grade starters reset bench install
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,20 +18,14 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 install: $(VENV)/.installed
 
-# ZooKeeper: nothing to do when the Docker ensemble runs; otherwise find it, or
-# install Debian's package (root + apt), or say what to install.
-zookeeper: install
-	@if $(PY) -c "from harness.ensemble import docker_ensemble_running as d; raise SystemExit(not d())"; then \
-	  echo "using the Docker ensemble (docker compose)"; \
-	else $(PY) -m harness.launcher install; fi
-
-up: zookeeper
-	@if $(PY) -c "from harness.ensemble import docker_ensemble_running as d; raise SystemExit(not d())"; then \
-	  docker compose up -d --wait; \
-	else $(PY) -m harness.launcher up; fi
+# The ensemble: Docker Compose when a Docker engine answers (or ZK_BACKEND=docker),
+# otherwise three local JVMs, installing Debian's zookeeper package if needed
+# (root + apt) or saying what to install.
+up: install
+	$(PY) -m harness.ensemble up
 
 down: install
-	$(PY) -m harness.launcher down
+	$(PY) -m harness.ensemble down
 
 status: install
 	$(PY) -m harness.launcher status
@@ -40,9 +34,18 @@ lab: up
 	$(VENV)/bin/jupyter lab --notebook-dir=labs --ip=127.0.0.1 --port=$(PORT) --no-browser \
 	  --ServerApp.default_url=/lab/tree/00_start_here.ipynb
 
-test: up
+test: up browser
 	$(PY) -m pytest checks --submission solutions
 	$(PY) -m pytest tests
+
+# The browser test drives Debian's chromium (never a downloaded browser):
+# installed here when we are root with apt, otherwise that one test is skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }; \
+	  else echo "note: chromium is not installed; the browser test will be skipped"; fi; }
 
 # grade a folder of notebooks: make check SUB=path/to/folder
 check: up

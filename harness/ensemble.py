@@ -149,6 +149,15 @@ def docker_ensemble_running() -> bool:
     return res.returncode == 0 and bool(res.stdout.strip())
 
 
+def docker_engine_answers() -> bool:
+    if not shutil.which("docker"):
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
 def choose_backend():
     """ZK_BACKEND=local|docker decides; otherwise Docker only if its containers run."""
     wanted = os.environ.get("ZK_BACKEND", "").lower()
@@ -343,3 +352,34 @@ class Ensemble:
     def client(self, chroot: str = "", timeout: float = 2.0, **kwargs) -> KazooClient:
         """A new, not yet started, kazoo client of the whole ensemble."""
         return KazooClient(hosts=self.hosts + chroot, timeout=timeout, **kwargs)
+
+
+def bring_up() -> str:
+    """`make up`: Docker when an engine answers (or ZK_BACKEND=docker), else local JVMs."""
+    wanted = os.environ.get("ZK_BACKEND", "").lower()
+    if wanted == "docker" or (wanted != "local" and docker_engine_answers()):
+        backend = DockerBackend()
+    else:
+        backend = LocalBackend()
+        launcher.ensure_installed()
+    backend.up()
+    ens = Ensemble(backend)
+    ens.wait_for_quorum(timeout=30)
+    return backend.name
+
+
+if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] not in (["up"], ["down"]):
+        sys.exit("usage: python -m harness.ensemble up|down")
+    if sys.argv[1] == "down":
+        if docker_ensemble_running():
+            DockerBackend()._compose("down")
+        launcher.down()
+        sys.exit(print("ensemble down"))
+    try:
+        name = bring_up()
+    except (EnsembleError, launcher.LauncherError) as e:
+        sys.exit(f"error: {e}")
+    print(f"ensemble up ({name} backend): {topology.connection_string()}")
+    print("\n".join(launcher.status_lines()))
