@@ -78,6 +78,8 @@ def grade_one(entry: Path, out: Path, labs: list[str] | None, hidden: Path | Non
         row["total"] = data["total"]["points"]
         row["infra_errors"] = data["total"]["infra_errors"]
         row["status"] = ("timed out: partial results" if run["exit_code"] == -1
+                         else f"crashed (exit {run['exit_code']}): partial results"
+                         if run["exit_code"] not in (0, 1)
                          else "infrastructure errors: regrade" if row["infra_errors"] else "graded")
     (out / f"{name}.json").write_text(json.dumps(data, indent=2))
     return row

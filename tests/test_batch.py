@@ -1,0 +1,88 @@
+"""Batch grading of a class: ten submissions, the expected score for each, and it finishes.
+
+Graded on labs 1-4 to keep the suite's time reasonable (lab 5 goes through the
+same machinery; its wrong solutions are proved caught in test_checks_bite.py).
+"""
+import csv
+import json
+import shutil
+import zipfile
+
+import pytest
+
+from harness import manifest
+from harness.grading import batch, submissions
+from harness.manifest import REPO
+
+LABS = ["lab1", "lab2", "lab3", "lab4"]
+WRONG = REPO / "tests" / "wrong_solutions"
+HANG = '''
+from predecessor_watch import *          # the solution, except that start() never returns
+import threading
+class Candidate(Candidate):
+    def start(self):
+        threading.Event().wait()
+'''
+CRASH = "import os\nos._exit(3)\n"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    root = tmp_path_factory.mktemp("class")
+    subs = root / "submissions"
+    subs.mkdir()
+    submissions.build(subs / "solutions")
+    shutil.copytree(REPO / "labs", subs / "starter")
+    for wrong in ["lab1_persistent_node", "lab2_lexicographic_sort", "lab3_never_rearms"]:
+        submissions.build(subs / wrong, overrides={wrong[:4]: (WRONG / f"{wrong}.py").read_text()})
+    submissions.build(subs / "syntax_error", overrides={"lab1": "def register(zk, path:\n    pass\n"})
+    lab4 = "".join(src for _, src in __import__("harness.loader", fromlist=["x"]).solution_cells(
+        REPO / "solutions" / manifest.by_key("lab4").notebook))
+    submissions.build(subs / "hangs_in_start", overrides={"lab4": lab4 + HANG})
+    submissions.build(subs / "crashes_in_lab2", overrides={"lab2": CRASH})
+    cheat = subs / "ships_a_conftest"
+    shutil.copytree(REPO / "labs", cheat)
+    (cheat / "conftest.py").write_text(
+        "import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n"
+        "    outcome = yield\n    outcome.get_result().outcome = 'passed'\n")
+    (cheat / "checks").mkdir()
+    (cheat / "checks" / "test_lab1_fake.py").write_text("def test_ok():\n    pass\n")
+    zipped = subs / "zipped_solutions.zip"
+    with zipfile.ZipFile(zipped, "w") as zf:
+        for lab in manifest.labs():
+            zf.write(REPO / "solutions" / lab.notebook, f"my-work/{lab.notebook}")
+    out = root / "out"
+    code = batch.main([str(subs), "--out", str(out), "--labs", ",".join(LABS), "--jobs", "2",
+                       "--timeout", "600"])
+    assert code == 0
+    with open(out / "grades.csv") as f:
+        rows = {r["submission"]: r for r in csv.DictReader(f)}
+    return rows, out
+
+
+def full(lab):
+    return float(manifest.by_key(lab).points)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_each_submission_gets_the_expected_score(graded):
+    rows, out = graded
+    assert len(rows) == 10, sorted(rows)
+    for name in ("solutions", "zipped_solutions"):
+        assert [float(rows[name][k]) for k in LABS] == [full(k) for k in LABS], rows[name]
+    for name in ("starter", "ships_a_conftest"):
+        assert float(rows[name]["total"]) == 0.0, rows[name]
+    for wrong in ("lab1_persistent_node", "lab2_lexicographic_sort", "lab3_never_rearms"):
+        lab = wrong[:4]
+        assert float(rows[wrong][lab]) < full(lab), rows[wrong]
+        assert all(float(rows[wrong][k]) == full(k) for k in LABS if k != lab), rows[wrong]
+    assert float(rows["syntax_error"]["lab1"]) == 0.0
+    assert all(float(rows["syntax_error"][k]) == full(k) for k in ("lab2", "lab3", "lab4"))
+    assert float(rows["hangs_in_start"]["lab4"]) == 0.0
+    assert all(float(rows["hangs_in_start"][k]) == full(k) for k in ("lab1", "lab2", "lab3"))
+    crash = rows["crashes_in_lab2"]
+    assert float(crash["lab1"]) == full("lab1") and float(crash["lab2"]) == 0.0
+    detail = json.loads((out / "syntax_error.json").read_text())
+    msg = next(c["message"] for c in detail["checks"] if c["lab"] == "lab1")
+    assert "01_ephemeral_nodes.ipynb" in msg and "does not compile" in msg
