@@ -1,0 +1,182 @@
+"""Lab 5: the election's invariants hold through a random storm of real faults.
+
+Six candidates to start with (three behind a FaultProxy each, three straight to
+the ensemble) take part while, for 20 s, a schedule drawn from the run's seed
+kills and restarts servers, expires sessions, cuts or stalls links, makes
+candidates resign and new ones join. Every change of is_leader and of each
+client's connection is recorded (harness/invariants.py). Afterwards:
+
+- no two candidates ever led at the same moment (a session expired behind the
+  leader's back is excused until its client hears of it: ZooKeeper alone
+  cannot do better, fencing tokens can);
+- no candidate led while its client was SUSPENDED or LOST;
+- once everything is healed, exactly one candidate leads, its node is first,
+  and every candidate has exactly one node.
+
+The schedule depends only on the seed: a failing run is replayed with
+``pytest checks/test_lab5_invariants.py --seed N`` (N is printed).
+"""
+import threading
+import time
+
+import pytest
+
+from harness.checkkit import expect, holds_for, wait_until
+from harness.ensemble import EnsembleError
+from harness.invariants import (ElectionRecorder, ProxiedClients, check_election, explain,
+                                leaders_among)
+
+ELECTION = "/election"
+SESSION_TIMEOUT = 2.0
+DURATION = 20.0
+
+
+def make_schedule(rng, duration=DURATION, initial=6, proxied_initial=3):
+    """[(t, action, target, arg)] drawn from rng only, so a seed replays it exactly."""
+    active = [f"c{i}" for i in range(initial)]
+    proxied = set(active[:proxied_initial])
+    free_at = {n: 0.0 for n in active}     # when a candidate may take its next fault
+    server_free_at, next_id = 0.0, initial
+    events = []
+    t, bag = 0.5, []
+    while t < duration:
+        if not bag:         # every kind of fault comes round in each shuffled bag
+            bag = ["kill", "expire", "expire", "cut", "hold", "resign", "join"]
+            rng.shuffle(bag)
+        kind = bag.pop()
+        idle = [n for n in active if free_at[n] <= t]
+        if kind == "kill" and t >= server_free_at:
+            server, back = rng.randint(1, 3), t + rng.uniform(1.0, 3.5)
+            events += [(t, "kill", "", server), (back, "start", "", server)]
+            server_free_at = back + 1.5      # never two servers down: no planned quorum loss
+        elif kind == "expire" and idle:
+            n = rng.choice(idle)
+            events.append((t, "expire", n, None))
+            free_at[n] = t + 2.5
+        elif kind in ("cut", "hold") and [n for n in idle if n in proxied]:
+            n = rng.choice(sorted(n for n in idle if n in proxied))
+            d = rng.uniform(0.3, 3.0)
+            events += [(t, kind, n, round(d, 2)), (t + d, "heal", n, None)]
+            free_at[n] = t + d + 0.5
+        elif kind == "resign" and len(active) > 3 and idle:
+            n = rng.choice(idle)
+            events.append((t, "resign", n, None))
+            active.remove(n)
+        elif kind == "join" and len(active) < 9:
+            n = f"c{next_id}"
+            next_id += 1
+            via_proxy = rng.random() < 0.5
+            events.append((t, "join", n, "proxy" if via_proxy else "direct"))
+            active.append(n)
+            free_at[n] = t + 0.5
+            if via_proxy:
+                proxied.add(n)
+        t += rng.uniform(0.5, 1.2)
+    return sorted(events, key=lambda e: e[0])
+
+
+def describe_schedule(events):
+    out = []
+    for t, action, target, arg in events:
+        what = {"kill": f"kill zoo{arg}", "start": f"start zoo{arg}",
+                "cut": f"cut {target}'s link for {arg} s", "hold": f"stall {target}'s link for {arg} s",
+                "heal": f"heal {target}'s link", "expire": f"expire {target}'s session",
+                "resign": f"{target} resigns", "join": f"{target} joins ({arg})"}[action]
+        out.append(f"  {t:6.2f}s  {what}")
+    return "\n".join(out)
+
+
+@pytest.mark.faults
+@pytest.mark.timeout(70)
+def test_invariants_hold_under_random_faults(lab, clients, faults, rng, request):
+    seed = request.config._workshop_seed
+    schedule = make_schedule(rng)
+    replay = f"(seed {seed}: replay with `pytest {__file__.rsplit('/', 2)[-2]}/test_lab5_invariants.py --seed {seed}`)"
+    print(f"fault schedule {replay}:\n{describe_schedule(schedule)}")
+    rec = ElectionRecorder().start()
+    proxied = ProxiedClients(clients.namespace)
+    cands, zks, proxies, gone = {}, {}, {}, set()
+
+    def join(name, via_proxy):
+        if via_proxy:
+            zk, proxies[name] = proxied(timeout=SESSION_TIMEOUT)
+        else:
+            zk = clients(timeout=SESSION_TIMEOUT)
+        track = rec.add(name, zk)
+        cand = lab.ResilientCandidate(zk, ELECTION, on_elected=track.on_elected,
+                                      on_revoked=track.on_revoked)
+        track.follow(cand)
+        zks[name], cands[name] = zk, cand
+        cand.start()
+
+    try:
+        for i in range(6):
+            join(f"c{i}", i < 3)
+        expect(wait_until(lambda: len(leaders_among(cands)) == 1, 5),
+               f"Before any fault, six candidates did not settle on one leader within 5 s "
+               f"(leaders: {leaders_among(cands)}).")
+        rec.mark("faults begin")
+        start = time.monotonic()
+        pause = threading.Event()
+        for t, action, target, arg in schedule:
+            pause.wait(max(0.0, start + t - time.monotonic()))     # pacing, not synchronisation
+            rec.mark(f"{action} {target or ''}{'' if arg is None else ' ' + str(arg)}".strip(),
+                     target)
+            if action == "kill":
+                faults.kill(arg)
+            elif action == "start":
+                faults.start(arg)
+            elif action == "cut":
+                proxies[target].cut()
+            elif action == "hold":
+                proxies[target].hold()
+            elif action == "heal":
+                proxies[target].heal()
+            elif action == "expire":
+                try:
+                    faults.expire_session(zks[target], timeout=5)
+                except EnsembleError as e:
+                    rec.mark(f"expiry not confirmed: {e}", "")
+            elif action == "resign":
+                cands[target].resign()
+                gone.add(target)
+            elif action == "join":
+                join(target, arg == "proxy")
+        rec.mark("faults end; healing")
+        proxied.heal_all()
+        faults.heal()
+        rec.mark("healed")
+        active = {n: c for n, c in cands.items() if n not in gone}
+
+        def settled():
+            names = leaders_among(active)
+            if len(names) != 1 or not all(zks[n].connected for n in active):
+                return False
+            try:
+                children = zks[names[0]].get_children(ELECTION)
+            except Exception:
+                return False
+            nodes = {c.node.rsplit("/", 1)[1] for c in active.values() if c.node}
+            if not children or len(nodes) != len(active) or set(children) != nodes:
+                return False
+            first = min(children, key=lambda c: int(c.rpartition("-n_")[2]))
+            return active[names[0]].node.endswith("/" + first)
+
+        ok = wait_until(settled, SESSION_TIMEOUT + 6, interval=0.05)
+        rec.stop()
+        changes = sum(1 for e in rec.timeline() if e.kind == "leader")
+        print(f"{changes} changes of is_leader recorded; final leaders: {leaders_among(active)}")
+        problems = check_election(rec)
+        expect(not problems, "During the faults, the election broke an invariant "
+               f"{replay}:\n" + explain(rec, problems)
+               + f"\nthe fault schedule was:\n{describe_schedule(schedule)}")
+        children = zks[next(iter(active))].get_children(ELECTION) if active else []
+        expect(ok, f"After every fault was healed, the election did not settle within "
+                   f"{SESSION_TIMEOUT + 6:.0f} s on exactly one leader whose node is first, with "
+                   f"one node per candidate {replay}. Leaders: {leaders_among(active)}; "
+                   f"candidates' nodes: { {n: c.node for n, c in active.items()} }; "
+                   f"children: {sorted(children)}.")
+        expect(holds_for(lambda: len(leaders_among(active)) == 1, 0.5),
+               f"After healing, the number of leaders did not stay at one {replay}.")
+    finally:
+        proxied.close()     # the other clients are closed by the `clients` fixture

@@ -1,0 +1,109 @@
+"""Lab 5: servers die under the candidates.
+
+These checks kill real ZooKeeper servers (SIGKILL), so they run alone
+(``faults``) and the ensemble is healed afterwards.
+
+What a correct candidate does when the server its leader is connected to dies:
+the leader's connection breaks (SUSPENDED), so it stops leading at once; kazoo
+reconnects it to another server with the SAME session well within the session
+timeout, its node never went away and is still first, so it leads again. The
+election *regains* its leader; it does not keep it through the outage.
+"""
+import time
+
+import pytest
+
+from harness.checkkit import expect, holds_for, wait_until
+from harness.invariants import ElectionRecorder, check_election, explain, leaders_among
+
+ELECTION = "/election"
+SESSION_TIMEOUT = 2.0
+
+
+def start_three(lab, clients, rec):
+    zks = clients(3, timeout=SESSION_TIMEOUT)
+    cands, tracks = {}, {}
+    for i, zk in enumerate(zks):
+        name = f"c{i}"
+        track = rec.add(name, zk)
+        cand = lab.ResilientCandidate(zk, ELECTION, on_elected=track.on_elected,
+                                      on_revoked=track.on_revoked)
+        track.follow(cand)
+        cand.start()
+        cands[name], tracks[name] = cand, track
+        if i == 0:
+            expect(wait_until(lambda: cand.is_leader, 5), "The first candidate never led.")
+    return zks, cands, tracks
+
+
+@pytest.mark.faults
+@pytest.mark.timeout(40)
+def test_killing_the_leaders_server_never_makes_two_leaders(lab, clients, faults):
+    rec = ElectionRecorder().start()
+    zks, cands, tracks = start_three(lab, clients, rec)
+    session = zks[0].client_id[0]
+    server = faults.server_of(session)
+    expect(server is not None, "Could not find the leader's server (infrastructure).")
+    faults.kill(server)
+    rec.mark(f"kill zoo{server}, the leader's server")
+    expect(wait_until(lambda: not cands["c0"].is_leader, 0.5),
+           f"zoo{server}, the server the leader was connected to, was killed: its connection "
+           f"broke (SUSPENDED), but it kept is_leader True. Step down on SUSPENDED.")
+    expect(wait_until(lambda: tracks["c0"].revoked >= 1, 1.0),
+           "The leader stepped down when its server died, but on_revoked() was never called.")
+
+    def one_leader():
+        names = leaders_among(cands)
+        return len(names) == 1 and zks[int(names[0][1])].connected and names
+
+    back = wait_until(one_leader, SESSION_TIMEOUT + 4)
+    expect(back, f"After zoo{server} died, no candidate led again within "
+                 f"{SESSION_TIMEOUT + 4:.0f} s (is_leader: "
+                 f"{ {n: c.is_leader for n, c in cands.items()} }). The leader's session "
+                 f"survives on another server: on CONNECTED, look at the election again.")
+    if zks[0].client_id and zks[0].client_id[0] == session:
+        expect(back == ["c0"],
+               f"The old leader reconnected with the same session and its node is still first, "
+               f"so it should lead again; instead {back} leads.")
+    expect(holds_for(lambda: len(leaders_among(cands)) == 1, 0.5),
+           "After the failover the number of leaders did not stay at one.")
+    rec.stop()
+    problems = check_election(rec)
+    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
+           + explain(rec, problems))
+
+
+@pytest.mark.faults
+@pytest.mark.timeout(45)
+def test_without_a_quorum_nobody_leads_and_afterwards_exactly_one_does(lab, clients, faults, rng):
+    rec = ElectionRecorder().start()
+    zks, cands, tracks = start_three(lab, clients, rec)
+    down = sorted(rng.sample([1, 2, 3], 2))
+    for i in down:
+        faults.kill(i)
+    rec.mark(f"kill zoo{down[0]} and zoo{down[1]}: no quorum")
+    lost = time.monotonic()
+    nobody = wait_until(lambda: not leaders_among(cands), SESSION_TIMEOUT)
+    expect(nobody, f"Two of the three servers are down, so no server serves and every client is "
+                   f"SUSPENDED; still {leaders_among(cands)} kept is_leader True for "
+                   f"{SESSION_TIMEOUT:.0f} s. Step down on SUSPENDED.")
+    expect(holds_for(lambda: not leaders_among(cands), 1.0),
+           f"Without a quorum, {leaders_among(cands)} took the lead (while disconnected).")
+    for i in down:
+        faults.start(i)
+    faults.wait_for_quorum(timeout=20)
+    rec.mark("quorum back")
+
+    def one_leader():
+        return len(leaders_among(cands)) == 1
+
+    expect(wait_until(one_leader, SESSION_TIMEOUT + 6),
+           f"The quorum came back but not exactly one candidate led within "
+           f"{SESSION_TIMEOUT + 6:.0f} s (leaders: {leaders_among(cands)}).")
+    expect(holds_for(one_leader, 0.5),
+           f"After the quorum came back the number of leaders did not stay at one "
+           f"({leaders_among(cands)}).")
+    rec.stop()
+    problems = check_election(rec)
+    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
+           + explain(rec, problems))
