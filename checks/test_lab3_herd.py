@@ -1,0 +1,293 @@
+"""Lab 3 - the herd: every candidate watches the election's children.
+
+Each check builds 5..15 HerdCandidates (the number comes from the run's seed),
+some on clients of their own, some sharing a client, in the check's own
+namespace under /election. The counting checks give every candidate its own
+session, because the server notifies a session once, however many callbacks
+that client registered.
+
+How notifications are counted: ZooKeeper's `cons` lists, for each session,
+the packets it received and sent; every request gets one reply, so what the
+server sent beyond its replies are watch notifications. The mntr counters
+(`zk_watch_count`, `zk_sum_node_*_watch_count`) are server-wide and are read
+as supporting evidence under the `faults` lock.
+"""
+import pytest
+
+# ---- shared helpers (kept in this file so the check file stands alone) ----------
+import re
+import time
+from harness.checkkit import CheckFailure, expect, wait_until, holds_for, session_id
+
+ELECTION = "/election"
+_CONS = re.compile(r"recved=(\d+),sent=(\d+),sid=0x([0-9a-f]+)")
+
+
+def seq(node):
+    """Sequence number of a node path or name, parsed here (not with your Lab 2)."""
+    return int(node.rsplit("-n_", 1)[1])
+
+
+class Box:
+    """A candidate plus what its on_elected callback saw."""
+
+    def __init__(self, label):
+        self.label = label
+        self.cand = None
+        self.elected_flags = []       # is_leader as seen inside each on_elected call
+
+    def on_elected(self):
+        self.elected_flags.append(getattr(self.cand, "is_leader", None))
+
+
+def build(cls, zks, n):
+    """n candidates; candidate i uses zks[i % len(zks)]; started in order."""
+    boxes = []
+    for i in range(n):
+        box = Box(f"candidate #{i + 1}")
+        box.zk = zks[i % len(zks)]
+        box.cand = cls(box.zk, ELECTION, on_elected=box.on_elected)
+        boxes.append(box)
+    for box in boxes:
+        box.cand.start()
+        expect(box.cand.node is not None and box.zk.exists(box.cand.node) is not None,
+               f"After start() returned, {box.label}'s node should exist; node is "
+               f"{box.cand.node!r} and ZooKeeper has no such znode. start() must return "
+               "only once the candidate's own node exists.")
+    return boxes
+
+
+def mixed_clients(clients, rng, n):
+    """Some candidates on clients of their own, the others sharing a few clients."""
+    own = rng.randint(2, n - 2)
+    shared = clients(rng.randint(1, 2))
+    zks = clients(own) + [shared[i % len(shared)] for i in range(n - own)]
+    rng.shuffle(zks)
+    return zks
+
+
+def leaders(boxes):
+    return [b for b in boxes if b.cand.is_leader]
+
+
+def describe(boxes):
+    return ", ".join(f"{b.label} seq {seq(b.cand.node)}{' LEADER' if b.cand.is_leader else ''}"
+                     for b in boxes)
+
+
+def expect_single_leader(boxes, expected, deadline, after=""):
+    ok = wait_until(lambda: [b for b in leaders(boxes)] == [expected], deadline)
+    if not ok:
+        now = leaders(boxes)
+        raise CheckFailure(
+            f"{after}Expected exactly one leader, {expected.label} (sequence number "
+            f"{seq(expected.cand.node)}, the smallest left), within {deadline:.0f} s; "
+            f"is_leader is True for {[b.label for b in now] or 'nobody'}. "
+            f"Candidates: {describe(boxes)}.")
+    stays = holds_for(lambda: leaders(boxes) == [expected], 0.3)
+    expect(stays, f"{after}{expected.label} led, but then the leaders became "
+                  f"{[b.label for b in leaders(boxes)]}: a single leader must stay single.")
+
+
+def smallest(boxes):
+    return min(boxes, key=lambda b: seq(b.cand.node))
+
+
+def notification_counts(ensemble, sids):
+    """{session id: notifications the server has sent it} from `cons` (sent - received).
+
+    Every request a client sends gets one reply, so what the server sent beyond
+    its replies are watch notifications. Read until two reads agree.
+    """
+    def read():
+        out = {}
+        for i in ensemble.serving():
+            for m in _CONS.finditer(ensemble.fourlw(i, "cons")):
+                out[int(m.group(3), 16)] = int(m.group(2)) - int(m.group(1))
+        return {s: out.get(s) for s in sids}
+    prev = read()
+    for _ in range(50):
+        time.sleep(0.02)
+        cur = read()
+        if cur == prev:
+            return cur
+        prev = cur
+    return cur
+
+
+def delivered(before, after):
+    return {s: (after[s] or 0) - (before[s] or 0) for s in before}
+
+
+WATCH_COUNTERS = ("zk_sum_node_deleted_watch_count", "zk_sum_node_children_watch_count",
+                  "zk_sum_node_created_watch_count", "zk_sum_node_changed_watch_count")
+
+
+def mntr_totals(ensemble):
+    """Server counters summed over the serving servers."""
+    tot = {k: 0 for k in WATCH_COUNTERS + ("zk_watch_count",)}
+    for i in ensemble.serving():
+        m = ensemble.mntr(i)
+        for k in tot:
+            tot[k] += int(float(m.get(k, 0)))
+    return tot
+
+
+def settle(ensemble, sids, duration=0.3):
+    """Wait until no notification has reached these sessions for `duration`."""
+    last = notification_counts(ensemble, sids)
+    deadline = time.monotonic() + 5
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        cur = notification_counts(ensemble, sids)
+        if cur != last:
+            last, quiet_since = cur, time.monotonic()
+        elif time.monotonic() - quiet_since >= duration:
+            break
+    return last
+# ---- end of shared helpers ------------------------------------------------------
+
+
+@pytest.fixture
+def election(zk):
+    zk.ensure_path(ELECTION)
+    return ELECTION
+
+
+def test_exactly_one_leader_the_smallest(lab, clients, election, rng):
+    n = rng.randint(5, 15)
+    boxes = build(lab.HerdCandidate, mixed_clients(clients, rng, n), n)
+    expect_single_leader(boxes, smallest(boxes), 5)
+    for b in boxes:
+        if not b.cand.is_leader:
+            expect(b.cand.watching == election,
+                   f"{b.label} does not lead, so `watching` should be the election path "
+                   f"{election!r} (a herd candidate watches its children); it is {b.cand.watching!r}.")
+        else:
+            expect(b.cand.watching is None,
+                   f"The leader's `watching` should be None; it is {b.cand.watching!r}.")
+
+
+def test_on_elected_agrees_with_is_leader(lab, clients, election, rng):
+    n = rng.randint(5, 15)
+    boxes = build(lab.HerdCandidate, mixed_clients(clients, rng, n), n)
+    first = smallest(boxes)
+    expect_single_leader(boxes, first, 5)
+    expect(wait_until(lambda: first.elected_flags, 3),
+           f"{first.label} leads (is_leader is True) but its on_elected callback was never called.")
+    expect(first.elected_flags == [True],
+           f"on_elected of the leader was called {len(first.elected_flags)} time(s), seeing "
+           f"is_leader = {first.elected_flags}; expected one call with is_leader already True "
+           "(set the flag before calling the callback).")
+    others = [b.label for b in boxes if b is not first and b.elected_flags]
+    expect(not others, f"on_elected was called for candidates that do not lead: {others}.")
+
+
+def test_leadership_passes_in_order_through_failovers(lab, clients, election, rng):
+    n = rng.randint(5, 15)
+    boxes = build(lab.HerdCandidate, mixed_clients(clients, rng, n), n)
+    alive = sorted(boxes, key=lambda b: seq(b.cand.node))
+    expect_single_leader(boxes, alive[0], 5)
+    for k in range(min(4, n - 1)):
+        gone = alive.pop(0)
+        gone.cand.resign()
+        expect(not gone.cand.is_leader, f"After resign(), is_leader must be False ({gone.label}).")
+        expect_single_leader(boxes, alive[0], 3,
+                             after=f"Failover {k + 1}: the leader resigned. ")
+        expect(alive[0].elected_flags == [True],
+               f"Failover {k + 1}: {alive[0].label} leads, but its on_elected calls saw "
+               f"{alive[0].elected_flags} (expected one call, with is_leader True).")
+    # a watch fires once: a candidate that did not set it again misses the later failovers
+
+
+def test_resign_is_idempotent_and_final(lab, clients, election, rng):
+    n = rng.randint(5, 15)
+    zks = mixed_clients(clients, rng, n)
+    boxes = build(lab.HerdCandidate, zks, n)
+    order = sorted(boxes, key=lambda b: seq(b.cand.node))
+    expect_single_leader(boxes, order[0], 5)
+    quitter = order[1]                       # would be next in line
+    quitter.cand.resign()
+    quitter.cand.resign()                    # again: must not raise
+    expect(quitter.zk.exists(quitter.cand.node) is None,
+           f"After resign(), the candidate's node {quitter.cand.node} should be deleted; it still exists.")
+    expect(not quitter.cand.is_leader and quitter.cand.watching is None,
+           f"After resign(), is_leader should be False and watching None; got "
+           f"{quitter.cand.is_leader!r} and {quitter.cand.watching!r}.")
+    order[0].cand.resign()
+    order[0].cand.resign()
+    expect(not order[0].cand.is_leader, "After the leader's resign(), its is_leader must be False.")
+    rest = [b for b in order if b not in (order[0], quitter)]
+    expect_single_leader(boxes, rest[0], 3,
+                         after="The leader and the next in line both resigned; the one after them should lead. ")
+    expect(not quitter.elected_flags,
+           "A candidate that had resigned was told it leads (on_elected called): after resign() "
+           "its watch may still fire, and it must then do nothing.")
+    left = zk_count = len(quitter.zk.get_children(election))
+    expect(left == len(rest),
+           f"{len(rest)} candidates still take part, but the election has {left} children: a "
+           "resigned candidate must not volunteer again.")
+
+
+@pytest.mark.faults
+def test_every_candidate_watches_the_children(lab, faults, clients, zk, election, rng):
+    n = rng.randint(5, 15)
+    zks = clients(n)                      # one session each: the server counts per session
+    boxes = build(lab.HerdCandidate, zks, n)
+    expect_single_leader(boxes, smallest(boxes), 5)
+    sids = [session_id(z) for z in zks]
+    before = settle(faults, sids)
+    counters = mntr_totals(faults)
+    # a change among the children that changes no leadership: a late, larger node
+    zk.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
+    after = settle(faults, sids)
+    got = delivered(before, after)
+    counters2 = mntr_totals(faults)
+    woke = [b.label for b, s in zip(boxes, sids) if got[s] >= 1]
+    missed = [b.label for b, s in zip(boxes, sids) if got[s] == 0 and not b.cand.is_leader]
+    expect(not missed,
+           f"A new child appeared under the election path; the server notified only "
+           f"{len(woke)} of the {n} candidates' sessions. Not notified: {missed}. Every herd "
+           "candidate must hold a watch on the children (get_children with a watch), re-armed each time.")
+    expect(counters["zk_watch_count"] >= n - 1,
+           f"The servers' zk_watch_count was {counters['zk_watch_count']} with {n} herd candidates "
+           "running; each should hold a children watch.")
+    fired = (counters2["zk_sum_node_children_watch_count"]
+             - counters["zk_sum_node_children_watch_count"])
+    expect(fired >= n - 1,
+           f"The servers delivered {fired} children notifications for that change; expected at "
+           f"least {n - 1} (one per waiting candidate).")
+    # and they all set the watch again: a second change wakes them again
+    before = after
+    zk.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
+    got = delivered(before, settle(faults, sids))
+    missed = [b.label for b, s in zip(boxes, sids) if got[s] == 0 and not b.cand.is_leader]
+    expect(not missed,
+           f"A second child appeared; these candidates were not notified: {missed}. A watch fires "
+           "once: after it fires, read the children again WITH a new watch.")
+
+
+@pytest.mark.faults
+def test_one_failover_wakes_the_whole_herd(lab, faults, clients, election, rng):
+    n = rng.randint(5, 15)
+    zks = clients(n)
+    boxes = build(lab.HerdCandidate, zks, n)
+    order = sorted(boxes, key=lambda b: seq(b.cand.node))
+    expect_single_leader(boxes, order[0], 5)
+    rest = order[1:]
+    sids = [session_id(b.zk) for b in rest]
+    before = settle(faults, sids)
+    counters = mntr_totals(faults)
+    order[0].zk.stop()                        # the leader's process goes away: session closed
+    expect_single_leader(rest, rest[0], 3, after="The leader's session closed. ")
+    got = delivered(before, settle(faults, sids))
+    counters2 = mntr_totals(faults)
+    fired = sum(counters2[k] - counters[k] for k in WATCH_COUNTERS)
+    per = {b.label: got[session_id(b.zk)] for b in rest}
+    expect(all(v == 1 for v in per.values()),
+           f"When the leader went, each of the {n - 1} other herd candidates should have been "
+           f"notified once (the herd); the server notified: {per}.")
+    expect(fired >= n - 1,
+           f"The servers' notification counters rose by {fired} when the leader went; expected "
+           f"{n - 1} (every waiting candidate wakes).")
