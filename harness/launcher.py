@@ -9,6 +9,8 @@ default ``~/.local/state/zk-workshop``): ``zoo.cfg``, ``data/``, ``pid`` and
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import glob
 import os
 import shutil
@@ -115,17 +117,46 @@ def mode(server: topology.Server, timeout: float = 1.0) -> str:
     return m if m else "foreign"
 
 
+def _is_server_process(pid: int, server: topology.Server) -> bool:
+    """Is ``pid`` this server's JVM (not a recycled pid, not a zombie)?"""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+    except OSError:
+        return False
+    return ("QuorumPeerMain" in cmdline and str(server_dir(server) / "zoo.cfg") in cmdline
+            and process_state(pid) not in ("gone", "Z"))
+
+
 def read_pid(server: topology.Server) -> int | None:
-    """The pid of this server's Java process, if it is ours and alive."""
+    """The pid of this server's Java process, if it is alive.
+
+    The pid file is a hint; the process table is the truth (several graders may
+    start and stop servers, and a pid file can be stale).
+    """
     try:
         pid = int((server_dir(server) / "pid").read_text())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+        if _is_server_process(pid, server):
+            return pid
     except (OSError, ValueError):
-        return None
-    # Guard against a recycled pid: the process must be this server's JVM.
-    if "QuorumPeerMain" in cmdline and str(server_dir(server)) in cmdline:
-        return pid
+        pass
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and _is_server_process(int(entry.name), server):
+            return int(entry.name)
     return None
+
+
+@contextlib.contextmanager
+def _server_lock(server: topology.Server):
+    """One process at a time starts or stops a given server."""
+    folder = server_dir(server)
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / "control.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def process_state(pid: int) -> str:
@@ -157,6 +188,11 @@ def check_ports_free(server: topology.Server) -> None:
 
 def start_server(server: topology.Server) -> int:
     """Start one server's JVM in the background; return its pid (reuse a live one)."""
+    with _server_lock(server):
+        return _start_server(server)
+
+
+def _start_server(server: topology.Server) -> int:
     pid = read_pid(server)
     if pid:
         return pid
@@ -192,6 +228,11 @@ def signal_server(server: topology.Server, sig: int) -> bool:
 
 def stop_server(server: topology.Server, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
     """Stop (SIGTERM) or kill (SIGKILL) one server and wait until its process is gone."""
+    with _server_lock(server):
+        _stop_server(server, sig, timeout)
+
+
+def _stop_server(server: topology.Server, sig: int, timeout: float) -> None:
     pid = read_pid(server)
     if not pid:
         return

@@ -10,6 +10,8 @@ import zipfile
 
 import pytest
 
+pytestmark = [pytest.mark.runs_checks]
+
 from harness import manifest
 from harness.grading import batch, submissions
 from harness.manifest import REPO

@@ -21,6 +21,7 @@ from harness.manifest import REPO
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.runs_checks,     # the notebook's check() runs the lab's checks
     pytest.mark.timeout(400),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
 ]

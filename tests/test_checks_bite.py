@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = [pytest.mark.runs_checks]
+
 from harness.grading import submissions
 from harness.manifest import REPO
 

@@ -78,6 +78,7 @@ def test_a_missing_submission_folder_is_one_clear_sentence(tmp_path):
         loader.install(tmp_path / "nowhere")
 
 
+@pytest.mark.runs_checks
 def test_pytest_checks_on_a_missing_folder_fails_cleanly(tmp_path):
     res = subprocess.run([sys.executable, "-m", "pytest", "checks", "-q",
                           "--submission", str(tmp_path / "nowhere")], cwd=REPO,

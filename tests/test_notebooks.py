@@ -45,6 +45,7 @@ def test_the_marker_syntax_is_enforced():
 
 
 @pytest.mark.slow
+@pytest.mark.runs_checks      # the notebook's check() runs the lab's checks
 @pytest.mark.timeout(400)
 @pytest.mark.parametrize("lab", LABS, ids=[lab.key for lab in LABS])
 def test_solved_notebook_runs_top_to_bottom_and_passes_its_checks(lab):

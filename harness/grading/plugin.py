@@ -98,7 +98,7 @@ def _ensemble_lock(request):
         # Hanging code would cost a full time limit per check: one is enough.
         pytest.fail(f"Not run: an earlier {lab} check did not finish in time; fix that one first.",
                     pytrace=False)
-    if request.node.get_closest_marker("grades_in_process"):
+    if request.node.get_closest_marker("runs_checks"):
         yield       # it runs checks itself, which take the lock (flock does not nest)
         return
     exclusive = request.node.get_closest_marker("faults") is not None
@@ -248,6 +248,10 @@ def pytest_runtest_makereport(item, call):
     if isinstance(exc, INFRA_ERRORS):
         report.workshop_status = scoring.INFRA
         report.workshop_message = f"Infrastructure: {exc}"
+        if getattr(item.config, "_workshop_infra_said", False):      # say it once
+            report.longrepr = "Infrastructure: the ensemble is not available (see the first error)."
+            return
+        item.config._workshop_infra_said = True
     else:
         report.workshop_status = scoring.FAILED
         report.workshop_message = plain_message(call.excinfo, False)

@@ -69,7 +69,7 @@ def score(results: list[CheckResult]) -> Report:
             row.passed += r.status == PASSED
             row.infra += r.status == INFRA
             row.points += r.points
-            if r.status != PASSED and not row.first_failure:
+            if r.status == FAILED and not row.first_failure:
                 row.first_failure = f"{r.name}: {first_line(r.message)}"
                 row.hint = lab.hint
         report.labs.append(row)

@@ -1,0 +1,58 @@
+"""What a learner and a grader see: short messages, a table, JSON, exit codes."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = [pytest.mark.runs_checks, pytest.mark.timeout(300)]
+
+from harness.manifest import REPO
+
+
+def run_checks(*args, env=None, timeout=300):
+    return subprocess.run([sys.executable, "-m", "pytest", "checks", *args], cwd=REPO,
+                          capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **(env or {})))
+
+
+def test_a_starter_failure_is_a_short_message_not_a_traceback(tmp_path):
+    out = tmp_path / "r.json"
+    res = run_checks("-k", "lab1", "--submission", "labs", "--results-json", str(out),
+                     "--junitxml", str(tmp_path / "r.xml"))
+    assert res.returncode == 1
+    assert "Traceback" not in res.stdout and "site-packages" not in res.stdout
+    data = json.loads(out.read_text())
+    lab1 = [c for c in data["checks"] if c["lab"] == "lab1"]
+    assert lab1 and all(c["status"] == "failed" for c in lab1)
+    for c in lab1:
+        assert c["message"].startswith("Not done yet"), c["message"]
+        assert "01_ephemeral_nodes.ipynb, cell" in c["message"], "the message says where to look"
+        assert len(c["message"].splitlines()) <= 4
+    assert "workshop score" in res.stdout and "0.0/10.0" in res.stdout
+    assert (tmp_path / "r.xml").read_text().count("<testcase") == len(lab1)
+
+
+def test_solutions_exit_zero_and_score_full(tmp_path):
+    out = tmp_path / "r.json"
+    res = run_checks("-k", "lab2", "--submission", "solutions", "--results-json", str(out))
+    assert res.returncode == 0, res.stdout[-3000:]
+    data = json.loads(out.read_text())
+    assert data["labs"]["lab2"]["points"] == data["labs"]["lab2"]["max_points"] > 0
+    assert data["total"]["infra_errors"] == 0 and isinstance(data["seed"], int)
+
+
+def test_an_unreachable_ensemble_is_an_infrastructure_error_said_once(tmp_path):
+    empty = tmp_path / "no-zookeeper"
+    empty.mkdir()
+    out = tmp_path / "r.json"
+    res = run_checks("-k", "lab1", "--submission", "solutions", "--results-json", str(out),
+                     env={"ZK_WORKSHOP_PORT_OFFSET": "30000", "ZK_WORKSHOP_STATE": str(tmp_path / "s"),
+                          "ZOOKEEPER_HOME": str(empty)})
+    assert res.returncode != 0
+    assert res.stdout.count("ZooKeeper is not installed") == 1, res.stdout
+    assert "not your code's fault" in res.stdout
+    data = json.loads(out.read_text())
+    assert {c["status"] for c in data["checks"]} == {"infra-error"}
+    assert data["total"]["infra_errors"] == len(data["checks"]) > 0
