@@ -1,0 +1,13 @@
+"""register() creates the parent folder with create() every time, so a second node in an existing folder fails."""
+
+
+def register(zk, path, data=b""):
+    parent = path.rsplit("/", 1)[0]
+    if parent:
+        zk.create(parent, makepath=True)
+    return zk.create(path, data, ephemeral=True)
+
+
+def owner_session(zk, path):
+    stat = zk.exists(path)
+    return None if stat is None else stat.ephemeralOwner
