@@ -72,9 +72,11 @@ def score(results: list[CheckResult]) -> Report:
             if r.status == FAILED and not row.first_failure:
                 row.first_failure = f"{r.name}: {first_line(r.message)}"
                 row.hint = lab.hint
+        row.points = round(row.points, 2)       # 11 checks of 15/11 points sum to 15.0, not 14.999...
         report.labs.append(row)
         report.points += row.points
         report.max_points += row.max_points
+    report.points = round(report.points, 2)
     report.infra_errors = sum(r.status == INFRA for r in results)
     return report
 
