@@ -83,13 +83,16 @@ Buttons (in Jupyter) and methods (anywhere; each returns once the view has seen 
      "error": None}                           # the last error of a refresh or a button
 
 Constructor: ``LiveView(ens=None, election_path="/election", make_candidate=None,
-chroot=None, session_timeout=2.0, view_timeout=4.0)``. ``ens`` defaults to the workshop's
+chroot=None, session_timeout=2.0, view_timeout=4.0, replace=True)``. ``ens`` defaults to the workshop's
 ensemble. ``chroot`` is the namespace of every client the view makes (the view's own and
 the candidates'); the default ``None`` means the lab's playground (``/playground/labN``)
 once ``workshop.start("labN")`` ran, else the root. Pass ``chroot=zk.chroot`` to look at
 what a client ``zk`` sees. ``make_candidate(client, election_path)`` returns a candidate
 with the lab 3/4/5 shape (``start()``, ``node``, ``is_leader``, ``watching``,
-``resign()``); without it the view only observes.
+``resign()``); without it the view only observes. ``session_timeout`` is the session
+timeout (s) of the candidates' clients, ``view_timeout`` the view's own. With
+``replace=True`` a new view first closes the open views of the same election path in
+this process (with their candidates), so re-running a notebook cell starts afresh.
 
 How it stays up to date: a kazoo ``ChildrenWatch`` on the election path and kazoo state
 listeners on every client it made wake one background thread, which re-reads the server
@@ -123,6 +126,7 @@ ACTION_WAIT = 10.0                 # how long an action waits to see its own eff
 HISTORY = 20
 
 _TRAILING_INT = re.compile(r"(-?\d+)$")
+_OPEN: list = []                   # open views of this process (see ``replace``)
 
 
 def sequence_of(name: str) -> int | None:
@@ -182,7 +186,7 @@ class LiveView:
 
     def __init__(self, ens=None, election_path: str = "/election", make_candidate=None,
                  chroot: str | None = None, session_timeout: float = 2.0,
-                 view_timeout: float = 4.0):
+                 view_timeout: float = 4.0, replace: bool = True):
         if ens is None:
             from . import workshop
             ens = workshop.ensemble()
@@ -196,6 +200,9 @@ class LiveView:
         self.server_path = self.chroot + self.election_path   # as the servers name it
         self.make_candidate = make_candidate
         self.session_timeout = session_timeout
+        if replace:                       # a re-run notebook cell replaces its old view
+            for old in [v for v in _OPEN if v.server_path == self.server_path]:
+                old.close()
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -240,6 +247,7 @@ class LiveView:
         self._refresh_now()
         self._thread = threading.Thread(target=self._loop, name="liveview", daemon=True)
         self._thread.start()
+        _OPEN.append(self)
 
     # --- public API ----------------------------------------------------------------
 
@@ -301,6 +309,7 @@ class LiveView:
                 except NoNodeError:
                     pass
             self._wait_children(lambda ch: leader not in ch)
+        self._settle_counters()
         return leader
 
     def expire(self, which) -> str:
@@ -314,6 +323,7 @@ class LiveView:
             self.ens.expire_session(entry.client)
             if node:
                 self._wait_children(lambda ch: node not in ch)
+        self._settle_counters()
         return node
 
     def kill_server(self, i: int) -> None:
@@ -347,6 +357,8 @@ class LiveView:
             return
         self._closed = True
         self._wake.set()
+        if self in _OPEN:
+            _OPEN.remove(self)
         for entry in self._entries:
             self._close_client(entry.client)
         self._close_client(self._client)
@@ -354,6 +366,12 @@ class LiveView:
             self._thread.join(timeout=5)
         if self._widget is not None:
             self._widget.close()
+
+    def __repr__(self):
+        st = self.state()
+        lead = next((c["label"] for c in st["candidates"] if c["node"] == st["leader"]), None)
+        return (f"<LiveView of {self.server_path}: {len(st['candidates'])} candidate(s), "
+                f"leader {lead}, servers {st['servers']}{' (closed)' if self._closed else ''}>")
 
     def __enter__(self):
         return self
@@ -599,6 +617,24 @@ class LiveView:
                         self._cause = None
         self._poke(settle=True)
 
+    def _settle_counters(self, quiet: float = 0.15, timeout: float = 1.5) -> None:
+        """After a failover: re-sample until the counters stop moving (bounded), so that
+        ``state()`` read right after ``resign_leader()``/``expire()`` shows the whole count.
+
+        The servers count a notification when each applies the change, a few ms apart."""
+        deadline = time.monotonic() + timeout
+        previous = None
+        while not self._closed:
+            with self._sample_lock:
+                self._sample_counters(self._serving())
+            with self._lock:
+                now = self._acc
+            if now == previous or time.monotonic() >= deadline:
+                break
+            previous = now
+            time.sleep(quiet)
+        self._rerender()
+
     def _wait_children(self, predicate, timeout=ACTION_WAIT) -> bool:
         with self._changed:
             return self._changed.wait_for(lambda: predicate(self._children), timeout=timeout)
@@ -746,6 +782,7 @@ class LiveView:
     def _repr_mimebundle_(self, include=None, exclude=None, **kwargs):
         bundle = self.widget._repr_mimebundle_(include=include, exclude=exclude) or {}
         bundle.setdefault("text/html", self.render_html())   # for static renderers
+        bundle["text/plain"] = repr(self)
         return bundle
 
     def _build_widget(self):

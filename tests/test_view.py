@@ -298,6 +298,18 @@ def test_the_widget_builds_and_its_buttons_act(views):
     assert view._w_pick.options and view._w_pick.options[0][1] == view.state()["leader"]
 
 
+def test_a_new_view_of_the_same_election_replaces_the_old_one(views):
+    """Re-running a notebook cell must not leave the old view's candidates behind."""
+    old = views(PredecessorCandidate)
+    old.add_candidates(2)
+    new = views(PredecessorCandidate)
+    assert old._closed and "(closed)" in repr(old)
+    assert wait_until(lambda: new.state()["candidates"] == [], 5), new.state()["candidates"]
+    new.add_candidates(1)
+    assert wait_until(lambda: settled(new, 1), 5)
+    assert "1 candidate(s), leader c1" in repr(new)
+
+
 def test_an_observing_view_refuses_to_add_candidates(views):
     view = views()
     with pytest.raises(ValueError, match="only observes"):
@@ -309,21 +321,34 @@ def test_an_observing_view_refuses_to_add_candidates(views):
 # --- faults: exclusive use of the ensemble (server-wide counters, killed servers) ------
 
 @pytest.mark.faults
-@pytest.mark.timeout(60)
-@pytest.mark.parametrize("kind,expected", [(PredecessorCandidate, 1), (HerdCandidate, 4)],
-                         ids=["predecessor", "herd"])
-def test_notifications_per_failover(faults, views, kind, expected):
-    """5 candidates, the leader resigns: 1 notification (predecessor), 4 (herd)."""
+@pytest.mark.timeout(90)
+@pytest.mark.parametrize("kind", [PredecessorCandidate, HerdCandidate], ids=["predecessor", "herd"])
+def test_notifications_per_failover(faults, views, kind):
+    """The leader resigns: 1 notification (predecessor watch), one per remaining candidate (herd).
+
+    The counters are server-wide: even with the ensemble to ourselves, a session of some
+    dead process elsewhere may expire and fire watches in the middle. So up to three
+    failovers are tried; one must count exactly, and none may count less (noise only adds).
+    """
+    herd = kind is HerdCandidate
     view = views(kind)
-    view.add_candidates(5)
-    assert wait_until(lambda: settled(view, 5, herd=kind is HerdCandidate), 10)
-    view.resign_leader()
-    st = wait_until(lambda: settled(view, 4, herd=kind is HerdCandidate), 10)
-    assert st
+    view.add_candidates(6)
+    assert wait_until(lambda: settled(view, 6, herd=herd), 10)
     got = lambda: view.refresh()["notifications"]["last_failover"]    # noqa: E731
-    assert wait_until(lambda: got() == expected, 5), \
-        f"expected {expected}, the view counts {got()}: {view.state()['notifications']}"
-    assert holds_for(lambda: got() == expected, 0.5)
+    seen = []
+    for remaining in (5, 4, 3):
+        expected = remaining if herd else 1     # herd: every remaining one was watching
+        view.resign_leader()
+        assert wait_until(lambda: settled(view, remaining, herd=herd), 10), view.state()
+        count = wait_until(lambda: got() == expected and holds_for(lambda: got() == expected, 0.5),
+                           3)
+        seen.append((expected, got()))
+        assert got() >= expected, f"the view counts fewer notifications than delivered: {seen}"
+        if count:
+            break
+    else:
+        pytest.fail(f"no failover counted exactly (expected, counted): {seen}; "
+                    f"{view.state()['notifications']}")
     assert view.state()["notifications"]["available"]
     assert 'data-last-failover="%d"' % expected in view.render_svg()
 
