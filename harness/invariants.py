@@ -130,6 +130,15 @@ class ElectionRecorder:
         return [n for n, tr in list(self.tracks.items())
                 if tr.candidate is not None and getattr(tr.candidate, "is_leader", False)]
 
+    def states(self, name: str, since: float = 0.0) -> list:
+        """The connection states ``name``'s client reported at or after ``since``."""
+        return [e.value for e in self.timeline()
+                if e.who == name and e.kind == "state" and e.t >= since]
+
+    def disconnected_since(self, name: str, since: float) -> bool:
+        """True once ``name``'s client reported SUSPENDED or LOST at or after ``since``."""
+        return any(s != KazooState.CONNECTED for s in self.states(name, since))
+
     def _poll_loop(self) -> None:
         while not self._stop.wait(self.interval):
             self._poll_once()
