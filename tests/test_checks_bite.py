@@ -45,6 +45,15 @@ def test_the_shipped_starter_scores_zero():
     assert len(data["labs"]) == 5, "every lab has checks"
 
 
+@pytest.mark.parametrize("wrong", WRONG, ids=[p.stem for p in WRONG])
+def test_each_wrong_solution_still_applies_to_the_solution(wrong: Path, tmp_path):
+    """A mutation whose text left the solved notebook must be updated, not skipped."""
+    lab = submissions.lab_of_file(wrong)
+    submissions.build(tmp_path, overrides={lab.key: wrong.read_text()})
+    text = wrong.read_text()
+    assert text.lstrip().startswith('"""'), f"{wrong.name}: start with a docstring naming the mistake"
+
+
 def test_every_lab_has_wrong_solutions_in_the_suite():
     labs = {p.name.split("_", 1)[0] for p in WRONG}
     assert labs == {"lab1", "lab2", "lab3", "lab4", "lab5"}, labs

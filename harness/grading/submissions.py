@@ -1,5 +1,18 @@
 """Build submissions and grade them in a separate process.
 
+A wrong solution (tests/wrong_solutions/labN_<mistake>.py) is either a whole
+module that replaces the lab's solution cells, or, when the mistake is a small
+change to the solved notebook, a *mutation* of it:
+
+    '''Keeps leading while SUSPENDED.'''
+    MUTATIONS = [
+        ("if state != KazooState.CONNECTED:", "if state == KazooState.LOST:"),
+    ]
+
+Each ``old`` must occur exactly once in the lab's solution cells; when the
+solution changes so that it no longer does, the proof says so instead of
+silently testing something else.
+
 Used by the proof that the checks bite (tests/) and by the batch grader:
 
     python -m harness.grading.submissions tests/wrong_solutions/lab1_persistent_node.py
@@ -10,6 +23,7 @@ caught it.
 """
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -37,6 +51,36 @@ def replace_solution(notebook: Path, source: str) -> None:
     notebook.write_text(json.dumps(nb))
 
 
+class MutationError(ValueError):
+    pass
+
+
+def mutations_of(source: str) -> list[tuple[str, str]] | None:
+    """The MUTATIONS list of a wrong-solution file, or None for a whole module."""
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "MUTATIONS" for t in node.targets):
+            return [tuple(pair) for pair in ast.literal_eval(node.value)]
+    return None
+
+
+def mutate_solution(notebook: Path, mutations: list[tuple[str, str]]) -> None:
+    """Apply each (old, new) replacement to the notebook's solution cells, once."""
+    nb = json.loads(notebook.read_text())
+    cells = [c for c in nb["cells"] if c.get("cell_type") == "code"
+             and "solution" in ((c.get("metadata") or {}).get("tags") or [])]
+    texts = ["".join(c["source"]) if isinstance(c["source"], list) else c["source"] for c in cells]
+    for old, new in mutations:
+        hits = [i for i, t in enumerate(texts) if old in t]
+        count = sum(t.count(old) for t in texts)
+        if count != 1:
+            raise MutationError(f"{notebook.name}: {old!r} occurs {count} times in the solution "
+                                "cells (must be exactly once); update the mutation")
+        texts[hits[0]] = texts[hits[0]].replace(old, new)
+    for cell, text in zip(cells, texts):
+        cell["source"] = text
+    notebook.write_text(json.dumps(nb))
+
+
 def lab_of_file(path: Path) -> manifest.Lab:
     key = path.stem.split("_", 1)[0]
     lab = manifest.by_key(key)
@@ -52,7 +96,12 @@ def build(dest: Path, base: Path = REPO / "solutions", overrides: dict[str, str]
         if (base / lab.notebook).exists():      # a lab not written yet just fails to load
             shutil.copy(base / lab.notebook, dest / lab.notebook)
     for key, source in (overrides or {}).items():
-        replace_solution(dest / manifest.by_key(key).notebook, source)
+        notebook = dest / manifest.by_key(key).notebook
+        mutations = mutations_of(source)
+        if mutations is None:
+            replace_solution(notebook, source)
+        else:
+            mutate_solution(notebook, mutations)
     return dest
 
 
