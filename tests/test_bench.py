@@ -2,7 +2,9 @@
 
 Only what is deterministic is asserted: the shape of results/bench.json and the
 notification counts - per failover, a predecessor watch wakes exactly one
-candidate and the herd wakes the N-1 others. Timings are printed, never asserted.
+candidate and the herd wakes the N-1 others (counted by the candidates' clients,
+exact; the servers' mntr counters agree but can be raised by clients of other
+users that do not take the lock). Timings are printed, never asserted.
 
 The classes measured are the solutions' (``solutions/``); ``BENCH_SUBMISSION``
 points the test at another submission folder.
@@ -15,7 +17,7 @@ import pytest
 from harness import bench
 
 N = 5
-FAILOVERS = 2
+FAILOVERS = 3
 CRASHES = 1
 
 
@@ -67,14 +69,17 @@ def test_predecessor_wakes_one_and_the_herd_wakes_n_minus_1(run):
             assert raw["woken"] == [want] * len(raw["woken"]), (impl, series, raw)
     # Server side (mntr, under the exclusive lock): every notification the servers
     # delivered reached one of the candidates - the ones woken, plus the leaver's own
-    # watch if it still had one (a herd leader re-armed its children watch; the
-    # solutions' ResilientCandidate leader watches its own node).
+    # watch if it still had one (the solutions' ResilientCandidate leader watches its own
+    # node). Clients that do not take the lock (a notebook, the live view) can add to the
+    # server's counters, never take from them: so >= always, == in most failovers.
     for impl, r in by_impl.items():
         raw = r["resign"]["raw"]
-        assert raw["notifications"] == [w + l for w, l in zip(raw["woken"], raw["to_leaver"])], \
-            (impl, raw)
+        clients = [w + l for w, l in zip(raw["woken"], raw["to_leaver"])]
+        assert all(s >= c for s, c in zip(raw["notifications"], clients)), (impl, raw)
+        exact = sum(s == c for s, c in zip(raw["notifications"], clients))
+        assert exact * 2 > FAILOVERS, (impl, raw)
         if impl in ("predecessor", "kazoo"):
-            assert raw["notifications"] == [1] * FAILOVERS, (impl, raw)
+            assert raw["to_leaver"] == [0] * FAILOVERS, (impl, raw)
 
 
 @pytest.mark.slow
