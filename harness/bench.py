@@ -66,7 +66,7 @@ from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import KazooException, NoNodeError
 from kazoo.recipe.election import Election
 
-from . import faultlock, loader, manifest
+from . import faultlock, fourlw, loader, manifest
 from .ensemble import Ensemble
 
 REPO = Path(__file__).resolve().parent.parent
@@ -82,8 +82,7 @@ LABELS = {
 LAB_CLASSES = {"herd": ("herd_election", "HerdCandidate"),
                "predecessor": ("predecessor_watch", "Candidate"),
                "resilient": ("failover", "ResilientCandidate")}
-WATCH_COUNTERS = ("zk_sum_node_deleted_watch_count", "zk_sum_node_children_watch_count",
-                  "zk_sum_node_created_watch_count", "zk_sum_node_changed_watch_count")
+WATCH_COUNTERS = fourlw.WATCH_NOTIFICATION_COUNTERS
 SESSION_TIMEOUT = 4.0     # s, the longest the ensemble grants (20 ticks): fewest pings
 QUIET = 0.1               # s without any request in flight = the candidates have settled
 STEP_TIMEOUT = 60.0       # s, the longest one join / failover / settle may take

@@ -83,6 +83,11 @@ def parse_wchc(text: str) -> dict[int, set[str]]:
             for sid, paths in _parse_listing(text).items() if sid.startswith("0x")}
 
 
+# mntr's per-event counters of watch notifications a server delivered (each
+# summed over every event of that type since the server started).
+WATCH_NOTIFICATION_COUNTERS = ("zk_sum_node_deleted_watch_count", "zk_sum_node_children_watch_count",
+                               "zk_sum_node_created_watch_count", "zk_sum_node_changed_watch_count")
+
 _CONS_SID = re.compile(r"sid=0x([0-9a-f]+)")
 
 

@@ -118,8 +118,7 @@ from .launcher import SERVING_MODES
 
 __all__ = ["LiveView", "sequence_of", "sort_nodes"]
 
-COUNTER_KEYS = ("zk_sum_node_deleted_watch_count", "zk_sum_node_children_watch_count",
-                "zk_sum_node_created_watch_count", "zk_sum_node_changed_watch_count")
+COUNTER_KEYS = fourlw.WATCH_NOTIFICATION_COUNTERS
 SLOW_REFRESH = 2.0                 # seconds; see _loop
 SETTLE_AFTER = (0.1, 0.4, 1.0)     # extra refreshes after an event, while candidates settle
 ACTION_WAIT = 10.0                 # how long an action waits to see its own effect

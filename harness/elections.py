@@ -1,0 +1,140 @@
+"""What the election checks of labs 3 and 4 share: a fleet of candidates, and counts.
+
+A ``Box`` holds one candidate and what its ``on_elected`` saw; ``build`` starts
+N of them on the given clients; ``expect_single_leader`` waits for the one
+expected leader and says, in a learner's words, who leads instead.
+
+Notifications are counted per session from ``cons``: every request gets one
+reply, so what a server sent a session beyond its replies are watch
+notifications. The mntr counters are server-wide: evidence under the
+``faults`` lock only.
+"""
+import re
+import time
+
+from .checkkit import CheckFailure, expect, holds_for, wait_until
+from .fourlw import WATCH_NOTIFICATION_COUNTERS as WATCH_COUNTERS
+
+ELECTION = "/election"
+_CONS = re.compile(r"recved=(\d+),sent=(\d+),sid=0x([0-9a-f]+)")
+
+
+def seq(node):
+    """Sequence number of a node path or name, parsed here (not with your Lab 2)."""
+    return int(node.rsplit("-n_", 1)[1])
+
+
+class Box:
+    """A candidate plus what its on_elected callback saw."""
+
+    def __init__(self, label):
+        self.label = label
+        self.cand = None
+        self.elected_flags = []       # is_leader as seen inside each on_elected call
+
+    def on_elected(self):
+        self.elected_flags.append(getattr(self.cand, "is_leader", None))
+
+
+def build(cls, zks, n):
+    """n candidates; candidate i uses zks[i % len(zks)]; started in order."""
+    boxes = []
+    for i in range(n):
+        box = Box(f"candidate #{i + 1}")
+        box.zk = zks[i % len(zks)]
+        box.cand = cls(box.zk, ELECTION, on_elected=box.on_elected)
+        boxes.append(box)
+    for box in boxes:
+        box.cand.start()
+        expect(box.cand.node is not None and box.zk.exists(box.cand.node) is not None,
+               f"After start() returned, {box.label}'s node should exist; node is "
+               f"{box.cand.node!r} and ZooKeeper has no such znode. start() must return "
+               "only once the candidate's own node exists.")
+    return boxes
+
+
+def mixed_clients(clients, rng, n):
+    """Some candidates on clients of their own, the others sharing a few clients."""
+    own = rng.randint(2, n - 2)
+    shared = clients(rng.randint(1, 2))
+    zks = clients(own) + [shared[i % len(shared)] for i in range(n - own)]
+    rng.shuffle(zks)
+    return zks
+
+
+def leaders(boxes):
+    return [b for b in boxes if b.cand.is_leader]
+
+
+def describe(boxes):
+    return ", ".join(f"{b.label} seq {seq(b.cand.node)}{' LEADER' if b.cand.is_leader else ''}"
+                     for b in boxes)
+
+
+def expect_single_leader(boxes, expected, deadline, after=""):
+    ok = wait_until(lambda: [b for b in leaders(boxes)] == [expected], deadline)
+    if not ok:
+        now = leaders(boxes)
+        raise CheckFailure(
+            f"{after}Expected exactly one leader, {expected.label} (sequence number "
+            f"{seq(expected.cand.node)}, the smallest left), within {deadline:.0f} s; "
+            f"is_leader is True for {[b.label for b in now] or 'nobody'}. "
+            f"Candidates: {describe(boxes)}.")
+    stays = holds_for(lambda: leaders(boxes) == [expected], 0.3)
+    expect(stays, f"{after}{expected.label} led, but then the leaders became "
+                  f"{[b.label for b in leaders(boxes)]}: a single leader must stay single.")
+
+
+def smallest(boxes):
+    return min(boxes, key=lambda b: seq(b.cand.node))
+
+
+def notification_counts(ensemble, sids):
+    """{session id: notifications the server has sent it} from `cons` (sent - received).
+
+    Every request a client sends gets one reply, so what the server sent beyond
+    its replies are watch notifications. Read until two reads agree.
+    """
+    def read():
+        out = {}
+        for i in ensemble.serving():
+            for m in _CONS.finditer(ensemble.fourlw(i, "cons")):
+                out[int(m.group(3), 16)] = int(m.group(2)) - int(m.group(1))
+        return {s: out.get(s) for s in sids}
+    prev = read()
+    for _ in range(50):
+        time.sleep(0.02)
+        cur = read()
+        if cur == prev:
+            return cur
+        prev = cur
+    return cur
+
+
+def delivered(before, after):
+    return {s: (after[s] or 0) - (before[s] or 0) for s in before}
+
+
+def mntr_totals(ensemble):
+    """Server counters summed over the serving servers."""
+    tot = {k: 0 for k in WATCH_COUNTERS + ("zk_watch_count",)}
+    for i in ensemble.serving():
+        m = ensemble.mntr(i)
+        for k in tot:
+            tot[k] += int(float(m.get(k, 0)))
+    return tot
+
+
+def settle(ensemble, sids, duration=0.3):
+    """Wait until no notification has reached these sessions for `duration`."""
+    last = notification_counts(ensemble, sids)
+    deadline = time.monotonic() + 5
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        cur = notification_counts(ensemble, sids)
+        if cur != last:
+            last, quiet_since = cur, time.monotonic()
+        elif time.monotonic() - quiet_since >= duration:
+            break
+    return last
