@@ -32,7 +32,7 @@ status: install
 
 lab: up
 	$(VENV)/bin/jupyter lab --notebook-dir=labs --ip=127.0.0.1 --port=$(PORT) --no-browser \
-	  --ServerApp.default_url=/lab/tree/00_start_here.ipynb
+	  --ServerApp.default_url=/lab/tree/00_start_here.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 test: up browser
 	$(PY) -m pytest checks --submission solutions

@@ -351,7 +351,10 @@ class LiveView:
         return self.state()
 
     def close(self) -> None:
-        """Stop updating and close every client the view made (idempotent)."""
+        """Stop updating and close every client the view made (idempotent).
+
+        The widget stays on the page with its last picture, its buttons disabled.
+        """
         if self._closed:
             return
         self._closed = True
@@ -364,7 +367,11 @@ class LiveView:
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
         if self._widget is not None:
-            self._widget.close()
+            # Keep the last picture on the page (a notebook run top to bottom
+            # closes its view in the next cell); only the controls go quiet.
+            for control in [*self._buttons.values(), self._w_pick]:
+                control.disabled = True
+            self._set_status("closed: this picture no longer updates")
 
     def __repr__(self):
         st = self.state()

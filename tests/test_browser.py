@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 
+from harness import launcher
 from harness.manifest import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -35,13 +36,23 @@ def free_port():
 
 @pytest.fixture
 def jupyterlab(tmp_path):
+    # Serve a copy: JupyterLab autosaves what it runs, and the repository's
+    # solved notebooks must stay clean.
+    work = tmp_path / "work"
+    shutil.copytree(REPO / "solutions", work / "solutions")
     port, token = free_port(), secrets.token_hex(16)
     log = open(tmp_path / "jupyter.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={REPO}",
-         "--ServerApp.open_browser=False", "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, HOME=str(tmp_path)))
+         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
+         "--ServerApp.open_browser=False", *(["--allow-root"] if os.geteuid() == 0 else []), "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        cwd=work, stdout=log, stderr=subprocess.STDOUT,
+        # Jupyter's own files go to the temporary folder; the kernel must still
+        # find the ensemble's state (pids, the fault lock) where everyone else does.
+        env=dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
+                 JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
+                 JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
+                 ZK_WORKSHOP_STATE=str(launcher.state_dir())))
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -72,13 +83,15 @@ def test_lab4_runs_in_a_browser_and_the_live_view_draws_the_election(jupyterlab,
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus", timeout=60_000)
         time.sleep(2)     # let the kernel come up before asking it to run
-        page.click("text=Run", timeout=30_000)
-        page.click("text=Run All Cells", timeout=30_000)
-        # The live view renders an SVG with a highlighted leader and watch arrows.
-        leader = page.wait_for_selector("svg .leader, svg [data-role=leader]", timeout=240_000)
-        arrows = page.query_selector_all("svg .arrow, svg [data-role=arrow]")
-        leader.scroll_into_view_if_needed()
-        page.screenshot(path=str(shot))
-        browser.close()
+        try:
+            page.click('.lm-MenuBar-itemLabel:text-is("Run")', timeout=30_000)
+            page.click('.lm-Menu-itemLabel:text-is("Run All Cells")', timeout=30_000)
+            # The live view renders an SVG with a highlighted leader and watch arrows.
+            leader = page.wait_for_selector("svg .leader", timeout=240_000)
+            arrows = page.query_selector_all("svg .arrow")
+            leader.scroll_into_view_if_needed()
+        finally:
+            page.screenshot(path=str(shot))     # kept as the test's artifact, pass or fail
+            browser.close()
     assert arrows, "the live view drew no watch arrow"
     assert shot.exists() and shot.stat().st_size > 10_000

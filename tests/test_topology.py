@@ -41,8 +41,8 @@ def test_local_config_matches_the_compose_settings(tmp_path):
     assert f"forceSync={cfg['forceSync']}" in env["ZOO_CFG_EXTRA"]
     assert cfg["clientPortAddress"] == "127.0.0.1"
     assert cfg["clientPort"] == "2181"
-    assert [cfg[f"server.{i}"] for i in (1, 2, 3)] == [
-        f"127.0.0.1:{2887 + i}:{3887 + i}" for i in (1, 2, 3)]
+    assert [cfg[f"server.{s.id}"] for s in topology.SERVERS] == [
+        f"127.0.0.1:{s.peer_port}:{s.election_port}" for s in topology.SERVERS]
 
 
 def test_the_whitelist_holds_only_what_the_harness_sends():

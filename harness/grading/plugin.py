@@ -16,6 +16,7 @@ import json
 import os
 import random
 import re
+import threading
 import time
 import traceback
 import uuid
@@ -170,11 +171,25 @@ def clients(ensemble, namespace):
     make.namespace = namespace
     yield make
     for c in made:
+        close_quietly(c)
+
+
+def close_quietly(client, timeout: float = 5.0) -> None:
+    """Close a client, but never wait on it for long.
+
+    Learner code that blocks kazoo's event thread (a listener that waits on a
+    ZooKeeper call) would make ``stop()`` wait forever; the check has already
+    failed by its time limit, so the client is abandoned to its daemon threads.
+    """
+    def close():
         try:
-            c.stop()
-            c.close()
+            client.stop()
+            client.close()
         except Exception:
             pass
+    closer = threading.Thread(target=close, daemon=True, name="close-client")
+    closer.start()
+    closer.join(timeout)
 
 
 @pytest.fixture

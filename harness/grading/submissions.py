@@ -57,7 +57,11 @@ class MutationError(ValueError):
 
 def mutations_of(source: str) -> list[tuple[str, str]] | None:
     """The MUTATIONS list of a wrong-solution file, or None for a whole module."""
-    for node in ast.parse(source).body:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None          # a whole module, broken on purpose (the loader reports it)
+    for node in tree.body:
         if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "MUTATIONS" for t in node.targets):
             return [tuple(pair) for pair in ast.literal_eval(node.value)]
     return None
@@ -143,7 +147,9 @@ def caught_by(wrong_file: Path, seed: int | None = None) -> tuple[list[str], dic
     lab = lab_of_file(wrong_file)
     with tempfile.TemporaryDirectory(prefix="wrong-") as tmp:
         sub = build(Path(tmp) / "submission", overrides={lab.key: wrong_file.read_text()})
-        run = grade(sub, labs=[lab.key], seed=seed)
+        # A wrong solution may hang its checks' clean-up (a listener that blocks
+        # kazoo's event thread): the partial results recorded so far still count.
+        run = grade(sub, labs=[lab.key], seed=seed, timeout=240)
     data = run["results"]
     if data is None:
         return [], run
