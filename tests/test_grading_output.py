@@ -57,3 +57,22 @@ def test_an_unreachable_ensemble_is_an_infrastructure_error_said_once(tmp_path):
     data = json.loads(out.read_text())
     assert {c["status"] for c in data["checks"]} == {"infra-error"}
     assert data["total"]["infra_errors"] == len(data["checks"]) > 0
+
+
+def test_hidden_checks_count_in_their_lab(tmp_path):
+    from harness.grading import submissions
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "test_lab2_hidden.py").write_text(
+        "from harness.checkkit import expect\n\n"
+        "def test_hidden_big_number(lab):\n"
+        "    expect(lab.sequence_number('x-n_2147483647') == 2147483647, 'hidden: the largest number')\n\n"
+        "def test_hidden_that_fails(lab):\n"
+        "    expect(False, 'hidden: an instructor check that fails on purpose')\n")
+    run = submissions.grade(REPO / "solutions", labs=["lab2"], hidden=hidden)
+    data = run["results"]
+    assert data, run["output"][-2000:]
+    names = {c["name"]: c["status"] for c in data["checks"] if c["lab"] == "lab2"}
+    assert names["test_hidden_big_number"] == "passed" and names["test_hidden_that_fails"] == "failed"
+    lab2 = data["labs"]["lab2"]
+    assert lab2["total"] == lab2["passed"] + 1 and 0 < lab2["points"] < lab2["max_points"]
