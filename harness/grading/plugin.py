@@ -88,6 +88,11 @@ def ensemble():
             raise EnsembleError(f"the ZooKeeper ensemble is not running and could not be "
                                 f"started: {e} Start it with `make up`.") from None
     ens.wait_for_quorum(timeout=30)
+    if len(ens.serving()) < len(ens.servers):
+        # A run cut off in the middle of a fault check may have left a server
+        # down or paused: every run starts from three healthy servers.
+        with faultlock.held(exclusive=True):
+            ens.heal()
     return ens
 
 
