@@ -14,10 +14,9 @@ as supporting evidence under the `faults` lock.
 """
 import pytest
 
-from harness.elections import (ELECTION, WATCH_COUNTERS, Box, build, delivered, describe,
-                               expect_single_leader, leaders, mixed_clients, mntr_totals,
-                               notification_counts, seq, settle, smallest)
-from harness.checkkit import CheckFailure, expect, wait_until, holds_for, session_id
+from harness.checkkit import expect, session_id, wait_until
+from harness.elections import (ELECTION, WATCH_COUNTERS, build, delivered, expect_single_leader,
+                               mixed_clients, mntr_totals, seq, settle, smallest)
 
 
 @pytest.fixture
@@ -95,7 +94,7 @@ def test_resign_is_idempotent_and_final(lab, clients, election, rng):
     expect(not quitter.elected_flags,
            "A candidate that had resigned was told it leads (on_elected called): after resign() "
            "its watch may still fire, and it must then do nothing.")
-    left = zk_count = len(quitter.zk.get_children(election))
+    left = len(quitter.zk.get_children(election))
     expect(left == len(rest),
            f"{len(rest)} candidates still take part, but the election has {left} children: a "
            "resigned candidate must not volunteer again.")

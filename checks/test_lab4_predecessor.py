@@ -18,10 +18,10 @@ import threading
 import pytest
 from kazoo.exceptions import NoNodeError
 
-from harness.elections import (ELECTION, WATCH_COUNTERS, Box, build, delivered, describe,
-                               expect_single_leader, leaders, mixed_clients, mntr_totals,
-                               notification_counts, seq, settle, smallest)
-from harness.checkkit import CheckFailure, expect, wait_until, holds_for, session_id
+from harness.checkkit import CheckFailure, expect, session_id, wait_until
+from harness.elections import (ELECTION, WATCH_COUNTERS, Box, build, delivered,
+                               expect_single_leader, mixed_clients, mntr_totals, seq, settle,
+                               smallest)
 
 
 @pytest.fixture

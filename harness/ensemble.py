@@ -291,15 +291,6 @@ class Ensemble:
         finally:
             client.remove_listener(listener)
 
-    def expire_session_id(self, session_id: int, password: bytes) -> None:
-        """Expire a session known only by id and password (no client object here)."""
-        intruder = KazooClient(hosts=self.hosts, client_id=(session_id, password), timeout=2.0)
-        try:
-            intruder.start(timeout=10)
-            intruder.stop()
-        finally:
-            intruder.close()
-
     # watches as the servers see them (each server knows its own clients' watches)
     def watches_by_path(self) -> dict[str, set[int]]:
         """{znode path: {session ids watching it}}, merged over every serving server."""

@@ -1,5 +1,4 @@
 """The notebook loader: good submissions load, bad ones fail one lab with a clear message."""
-import json
 import subprocess
 import sys
 

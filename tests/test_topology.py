@@ -1,7 +1,7 @@
 """docker-compose.yml and the local launcher describe one topology."""
 import yaml
 
-from harness import launcher, topology
+from harness import topology
 from harness.manifest import REPO
 
 

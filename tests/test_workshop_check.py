@@ -3,7 +3,6 @@ import subprocess
 import sys
 
 from harness import loader, manifest, workshop
-from harness.grading import scoring
 from harness.manifest import REPO
 import pytest
 
