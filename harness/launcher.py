@@ -168,6 +168,23 @@ def process_state(pid: int) -> str:
         return "gone"
 
 
+def process_finished(pid: int) -> bool:
+    """Has every thread of ``pid`` exited?
+
+    A JVM's main thread can show 'Z' while its other threads are still being
+    torn down; until the last one goes, its sockets (and so its ports) stay open.
+    """
+    state = process_state(pid)
+    if state == "gone":
+        return True
+    if state != "Z":
+        return False
+    try:
+        return len(list(Path(f"/proc/{pid}/task").iterdir())) <= 1
+    except OSError:
+        return True
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket() as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -178,12 +195,24 @@ def port_in_use(port: int) -> bool:
     return False
 
 
-def check_ports_free(server: topology.Server) -> None:
-    for port in (server.client_port, server.peer_port, server.election_port):
-        if port_in_use(port):
-            raise LauncherError(
-                f"port {port} (needed by {server.name}) is taken by a program that is not this "
-                f"workshop's ZooKeeper; stop it (`ss -ltnp 'sport = :{port}'` shows it) and retry.")
+def ports_in_use(server: topology.Server) -> list[int]:
+    return [port for port in (server.client_port, server.peer_port, server.election_port)
+            if port_in_use(port)]
+
+
+def check_ports_free(server: topology.Server, grace: float = 5.0) -> None:
+    """Fail with one sentence if another program holds this server's ports.
+
+    ``grace`` covers a server of ours that was killed a moment ago, whose
+    sockets the kernel is still closing.
+    """
+    deadline = time.monotonic() + grace
+    while ports_in_use(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for port in ports_in_use(server):
+        raise LauncherError(
+            f"port {port} (needed by {server.name}) is taken by a program that is not this "
+            f"workshop's ZooKeeper; stop it (`ss -ltnp 'sport = :{port}'` shows it) and retry.")
 
 
 def start_server(server: topology.Server) -> int:
@@ -241,13 +270,17 @@ def _stop_server(server: topology.Server, sig: int, timeout: float) -> None:
     os.kill(pid, sig)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if process_state(pid) in ("gone", "Z"):
+        if process_finished(pid):
             break
         time.sleep(0.02)
     else:
         os.kill(pid, signal.SIGKILL)
     _reap(pid)
     (server_dir(server) / "pid").unlink(missing_ok=True)
+    # "stopped" means its ports can be taken again: a restart must not race the kernel.
+    deadline = time.monotonic() + 5
+    while ports_in_use(server) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def _reap(pid: int) -> None:
@@ -257,7 +290,7 @@ def _reap(pid: int) -> None:
     except ChildProcessError:
         pass
     deadline = time.monotonic() + 5
-    while process_state(pid) not in ("gone", "Z") and time.monotonic() < deadline:
+    while not process_finished(pid) and time.monotonic() < deadline:
         time.sleep(0.02)
 
 

@@ -84,3 +84,15 @@ def test_pause_and_resume(faults, clients):
     faults.resume(home)
     faults.wait_all_serving()
     assert faults.mode(home) in ("leader", "follower")
+
+
+def test_a_killed_server_carrying_sessions_restarts_at_once(faults, clients):
+    # CI once saw "port 2182 is taken" here: the JVM's main thread was a zombie
+    # while its other threads (and sockets) were still going away.
+    for _ in range(3):
+        clients()
+    victim = faults.server_of(clients().client_id[0])
+    for _ in range(5):
+        faults.kill(victim)
+        faults.start(victim)
+        faults.wait_all_serving()
