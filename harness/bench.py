@@ -83,7 +83,12 @@ LAB_CLASSES = {"herd": ("herd_election", "HerdCandidate"),
                "predecessor": ("predecessor_watch", "Candidate"),
                "resilient": ("failover", "ResilientCandidate")}
 WATCH_COUNTERS = fourlw.WATCH_NOTIFICATION_COUNTERS
-SESSION_TIMEOUT = 4.0     # s, the longest the ensemble grants (20 ticks): fewest pings
+SESSION_TIMEOUT = 4.0     # s, what the candidates' sessions ask for
+# The herd's own join storm (about N*N/2 notifications, each followed by a read of up to
+# N children) keeps one Python process busy for tens of seconds at N=500: with 4 s
+# sessions its clients miss their heartbeats and lose their sessions. Measured here, so
+# the herd gets sessions long enough to survive it (the ensemble grants up to 30 s).
+SESSION_TIMEOUTS = {"herd": 30.0}
 QUIET = 0.1               # s without any request in flight = the candidates have settled
 STEP_TIMEOUT = 60.0       # s, the longest one join / failover / settle may take
 RECONNECT = {"max_tries": -1, "delay": 0.05, "max_delay": 0.5}   # never give up, never doze
@@ -403,7 +408,8 @@ def run_one(ens, classes, impl, n, failovers, crashes, log=print):
           try:
             ens.wait_all_serving(timeout=60)
             t0 = time.perf_counter()
-            clients, stats = connect_clients(ens, n)
+            fig["session_timeout_s"] = SESSION_TIMEOUTS.get(impl, SESSION_TIMEOUT)
+            clients, stats = connect_clients(ens, n, timeout=fig["session_timeout_s"])
             fig["connect_s"] = round(time.perf_counter() - t0, 3)
             clients[0].ensure_path(path)
             counters = ServerCounters(ens)
@@ -636,12 +642,14 @@ def targets(figures):
             out.append({"target": f"N={n}: Candidate p50 within 5 ms of the write latency",
                         "met": extra <= 5.0, "figure": f"+{extra:.2f} ms over one delete"})
         for r in figures["runs"]:
-            if r["n"] == n and r.get("crash"):
+            # the herd is the counter-example: its crash failover is measured, not a target
+            if r["n"] == n and r.get("crash") and r["impl"] != "herd":
                 p99 = r["crash"]["latency_ms"]["p99"]
+                timeout = r.get("session_timeout_s", figures["session_timeout_s"])
                 out.append({"target": f"{r['impl']} N={n}: crash failover <= session timeout "
                                       f"+ 250 ms", "met": p99 <= 250.0,
                             "figure": f"p99 {p99:.1f} ms after the expiry (+ detection <= "
-                                      f"{figures['session_timeout_s']:.0f} s timeout)"})
+                                      f"{timeout:.0f} s timeout)"})
     big = [r for r in figures["runs"] if r["n"] == max(figures["sizes"])]
     out.append({"target": f"N={max(figures['sizes'])}: join, elect, fail over without errors",
                 "met": bool(big) and all(not r["errors"] for r in big),
@@ -657,7 +665,10 @@ def table(figures) -> str:
              f"create p50 {base['create_ms']['p50']:.2f} ms, delete p50 "
              f"{base['delete_ms']['p50']:.2f} ms, get_children p50 "
              f"{base['get_children_ms']['p50']:.2f} ms",
-             f"session timeout {figures['session_timeout_s']:.0f} s; {figures['failovers']} "
+             f"session timeout {figures['session_timeout_s']:.0f} s"
+             + "".join(f" ({impl} {t:.0f} s)" for impl, t in SESSION_TIMEOUTS.items()
+                       if impl in figures["impls"])
+             + f"; {figures['failovers']} "
              f"resignations and {figures['crashes']} crashes (session expiries) per row; "
              f"notifications and requests are medians per failover",
              ""]

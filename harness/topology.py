@@ -16,6 +16,7 @@ HOST = "127.0.0.1"
 # 200 ms ticks: sessions may ask for 0.4 s .. 4 s (2..20 ticks), so a session
 # expiry in a check costs about a second instead of the default 30 s.
 TICK_TIME_MS = 200
+MAX_SESSION_TIMEOUT_MS = 30_000
 INIT_LIMIT = 25          # ticks a follower may take to sync with a new leader (5 s)
 SYNC_LIMIT = 10          # ticks a follower may lag before it is dropped (2 s)
 MAX_CLIENT_CNXNS = 2000  # per client IP: the benchmark runs 500 sessions from loopback
@@ -69,6 +70,9 @@ def common_settings() -> dict[str, str]:
         "initLimit": str(INIT_LIMIT),
         "syncLimit": str(SYNC_LIMIT),
         "maxClientCnxns": str(MAX_CLIENT_CNXNS),
+        # Checks ask for sessions of 1-4 s; the benchmark's 500-candidate herd needs
+        # longer ones to survive its own join storm (150 ticks = 30 s).
+        "maxSessionTimeout": str(MAX_SESSION_TIMEOUT_MS),
         "4lw.commands.whitelist": ",".join(FOUR_LETTER_WORDS),
         "admin.enableServer": "false",
         # A teaching ensemble on loopback: skip fsync so a write costs
@@ -119,7 +123,8 @@ def compose_yaml() -> str:
             f'      ZOO_4LW_COMMANDS_WHITELIST: "{cfg["4lw.commands.whitelist"]}"',
             f'      ZOO_ADMINSERVER_ENABLED: "{cfg["admin.enableServer"]}"',
             '      ZOO_STANDALONE_ENABLED: "false"',
-            f'      ZOO_CFG_EXTRA: "forceSync={cfg["forceSync"]}"',
+            f'      ZOO_CFG_EXTRA: "forceSync={cfg["forceSync"]} '
+            f'maxSessionTimeout={cfg["maxSessionTimeout"]}"',
             "    healthcheck:",
             "      # srvr must answer with a quorum role, not just an open port.",
             "      test: [\"CMD-SHELL\", \"echo srvr | nc -w 2 127.0.0.1 2181 | grep -Eq 'Mode: (leader|follower)'\"]",
