@@ -1,42 +1,11 @@
 """sequence_number() drops the minus sign of a wrapped (negative) number."""
-
-import re
-
-MARKER = "-n_"
-
-
-def volunteer(zk, election_path, guid):
-    return zk.create(f"{election_path.rstrip('/')}/{guid}{MARKER}", b"",
-                     ephemeral=True, sequence=True, makepath=True)
-
-
-def sequence_number(name):
-    _guid, marker, suffix = name.rpartition(MARKER)
-    if not marker:
-        raise ValueError(f"{name!r} is not a candidate name")
-    return int(suffix.lstrip("-"))
-
-
-def is_candidate(name):
-    try:
-        sequence_number(name)
-    except ValueError:
-        return False
-    return True
-
-
-def sort_candidates(children):
-    return sorted((c for c in children if is_candidate(c)), key=sequence_number)
-
-
-def predecessor(children, me):
-    mine = sequence_number(me)
-    before = [c for c in sort_candidates(children) if sequence_number(c) < mine]
-    return before[-1] if before else None
-
-
-def find_own(children, guid):
-    for c in sort_candidates(children):
-        if c.rpartition(MARKER)[0] == guid:
-            return c
-    return None
+MUTATIONS = [
+    ('    _guid, marker, suffix = name.rpartition(MARKER)\n'
+     '    if not marker or not re.fullmatch(r"-?[0-9]+", suffix):\n'
+     '        raise ValueError(f"{name!r} is not a candidate name (<guid>-n_<number>)")\n'
+     '    return int(suffix)\n',
+     '    _guid, marker, suffix = name.rpartition(MARKER)\n'
+     '    if not marker:\n'
+     '        raise ValueError(f"{name!r} is not a candidate name")\n'
+     '    return int(suffix.lstrip("-"))\n'),
+]

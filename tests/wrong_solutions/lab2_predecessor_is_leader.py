@@ -1,43 +1,14 @@
 """predecessor() returns the first candidate (the leader) instead of the one just before me."""
-
-import re
-
-MARKER = "-n_"
-
-
-def volunteer(zk, election_path, guid):
-    return zk.create(f"{election_path.rstrip('/')}/{guid}{MARKER}", b"",
-                     ephemeral=True, sequence=True, makepath=True)
-
-
-def sequence_number(name):
-    _guid, marker, suffix = name.rpartition(MARKER)
-    if not marker or not re.fullmatch(r"-?[0-9]+", suffix):
-        raise ValueError(f"{name!r} is not a candidate name")
-    return int(suffix)
-
-
-def is_candidate(name):
-    try:
-        sequence_number(name)
-    except ValueError:
-        return False
-    return True
-
-
-def sort_candidates(children):
-    return sorted((c for c in children if is_candidate(c)), key=sequence_number)
-
-
-def predecessor(children, me):
-    order = sort_candidates(children)
-    if not order or order[0] == me:
-        return None
-    return order[0]
-
-
-def find_own(children, guid):
-    for c in sort_candidates(children):
-        if c.rpartition(MARKER)[0] == guid:
-            return c
-    return None
+MUTATIONS = [
+    ('    mine = sequence_number(me)\n'
+     '    before = None\n'
+     '    for c in sort_candidates(children):\n'
+     '        if sequence_number(c) >= mine:\n'
+     '            break                   # sorted: nothing further on is smaller\n'
+     '        before = c\n'
+     '    return before\n',
+     '    order = sort_candidates(children)\n'
+     '    if not order or order[0] == me:\n'
+     '        return None\n'
+     '    return order[0]\n'),
+]

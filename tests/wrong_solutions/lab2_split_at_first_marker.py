@@ -1,41 +1,12 @@
 """sequence_number() and find_own() split the name at the FIRST '-n_', so a guid containing '-n_' confuses them."""
-
-import re
-
-MARKER = "-n_"
-
-
-def volunteer(zk, election_path, guid):
-    return zk.create(f"{election_path.rstrip('/')}/{guid}{MARKER}", b"",
-                     ephemeral=True, sequence=True, makepath=True)
-
-
-def sequence_number(name):
-    if MARKER not in name:
-        raise ValueError(f"{name!r} is not a candidate name")
-    return int(name.split(MARKER)[1])
-
-
-def is_candidate(name):
-    try:
-        sequence_number(name)
-    except ValueError:
-        return False
-    return True
-
-
-def sort_candidates(children):
-    return sorted((c for c in children if is_candidate(c)), key=sequence_number)
-
-
-def predecessor(children, me):
-    mine = sequence_number(me)
-    before = [c for c in sort_candidates(children) if sequence_number(c) < mine]
-    return before[-1] if before else None
-
-
-def find_own(children, guid):
-    for c in sort_candidates(children):
-        if c.split(MARKER)[0] == guid:
-            return c
-    return None
+MUTATIONS = [
+    ('    _guid, marker, suffix = name.rpartition(MARKER)\n'
+     '    if not marker or not re.fullmatch(r"-?[0-9]+", suffix):\n'
+     '        raise ValueError(f"{name!r} is not a candidate name (<guid>-n_<number>)")\n'
+     '    return int(suffix)\n',
+     '    if MARKER not in name:\n'
+     '        raise ValueError(f"{name!r} is not a candidate name")\n'
+     '    return int(name.split(MARKER)[1])\n'),
+    ('        if c.rpartition(MARKER)[0] == guid:\n',
+     '        if c.split(MARKER)[0] == guid:\n'),
+]
