@@ -322,8 +322,24 @@ class Contender:
     def start(self):
         if self.impl == "kazoo":
             self.thread.start()
+            self._wait_joined()
         else:
             self.cand.start()
+
+    def _wait_joined(self, timeout=STEP_TIMEOUT):
+        """Return when kazoo's Election has joined, as our start() does: leading or watching.
+
+        Without this, starting 500 contenders starts 500 threads that all read the
+        children at once (our candidates join through the pool, 32 at a time): the
+        GIL then starves the clients' connection threads and sessions expire.
+        """
+        lock = self.election.lock
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.thread.is_alive() and not self.leading:
+            # kazoo's Lock waits on a data watch of its predecessor (client-side registry)
+            if any(lock._watch_predecessor in ws for ws in list(self.zk._data_watchers.values())):
+                return
+            time.sleep(0.001)
 
     def resign(self):
         if self.impl == "kazoo":
