@@ -714,6 +714,7 @@ def table(figures) -> str:
         lines += ["", "learner loop (wall time):"]
         for k, v in ll.items():
             lines.append(f"  {k:<32} {v['seconds']:>7.1f} s  (exit {v['exit']})")
+            lines += [f"    {t}" for t in v.get("tail", []) if t.startswith("FAILED ")]
     return "\n".join(lines)
 
 
@@ -767,8 +768,10 @@ def _png(fig) -> bytes:
 def timed(cmd, env=None, timeout=1800):
     t0 = time.perf_counter()
     res = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout)
+    lines = (res.stdout + res.stderr).strip().splitlines()
+    # the last line, and which checks failed (pytest -rf lists them), if any did
     return {"seconds": round(time.perf_counter() - t0, 2), "exit": res.returncode,
-            "tail": (res.stdout + res.stderr).strip().splitlines()[-1:]}
+            "tail": [l for l in lines if l.startswith("FAILED ")] + lines[-1:]}
 
 
 def learner_loop(log=print):
@@ -779,12 +782,12 @@ def learner_loop(log=print):
     """
     py = sys.executable
     out = {}
-    out["pytest checks (all labs)"] = timed([py, "-m", "pytest", "-q", "checks",
+    out["pytest checks (all labs)"] = timed([py, "-m", "pytest", "-q", "-rf", "checks",
                                               "--submission", "solutions"])
     log(f"  all labs: {out['pytest checks (all labs)']['seconds']} s")
     for lab in manifest.labs():
         key = f"pytest checks -k {lab.key}"
-        out[key] = timed([py, "-m", "pytest", "-q", "checks", "--submission", "solutions",
+        out[key] = timed([py, "-m", "pytest", "-q", "-rf", "checks", "--submission", "solutions",
                           "-k", lab.key])
         log(f"  {lab.key}: {out[key]['seconds']} s")
     with tempfile.TemporaryDirectory(prefix="zk-bench-") as tmp:
