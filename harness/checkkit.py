@@ -73,3 +73,21 @@ def session_id(client: KazooClient) -> int | None:
 def short(value, limit: int = 160) -> str:
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def close_quietly(client, timeout: float = 5.0) -> None:
+    """Close a client, but never wait on it for long.
+
+    Learner code that blocks kazoo's event thread (a listener that waits on a
+    ZooKeeper call) would make ``stop()`` wait forever; the check has already
+    failed by its time limit, so the client is abandoned to its daemon threads.
+    """
+    def close():
+        try:
+            client.stop()
+            client.close()
+        except Exception:
+            pass
+    closer = threading.Thread(target=close, daemon=True, name="close-client")
+    closer.start()
+    closer.join(timeout)

@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 
 from kazoo.client import KazooState
 
+from .checkkit import close_quietly
+
 
 @dataclass
 class Event:
@@ -309,11 +311,7 @@ class ProxiedClients:
         for client, proxy in self.made:
             proxy.heal()
         for client, proxy in self.made:
-            try:
-                client.stop()
-                client.close()
-            except Exception:
-                pass
+            close_quietly(client)       # learner code may have blocked its threads
             proxy.close()
 
 

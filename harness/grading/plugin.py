@@ -16,6 +16,7 @@ import json
 import os
 import random
 import re
+import signal
 import threading
 import time
 import traceback
@@ -25,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from .. import faultlock, loader, manifest
-from ..checkkit import CheckFailure
+from ..checkkit import CheckFailure, close_quietly
 from ..ensemble import Ensemble, EnsembleError
 from ..launcher import LauncherError
 from . import scoring
@@ -49,7 +50,28 @@ def pytest_addoption(parser):
                     help="znode under which each check gets its own chroot")
 
 
+def keep_the_alarm_for_the_main_thread() -> None:
+    """Make every thread started from now on block SIGALRM.
+
+    pytest-timeout (signal method) cuts a hanging check with SIGALRM, handled in
+    the main thread. Linux hands a process signal to any thread that does not
+    block it: when it lands on one of kazoo's threads, a main thread waiting
+    forever on a ZooKeeper reply (learner code that blocked kazoo's connection
+    thread) is never woken, and the whole run hangs instead of failing one check.
+    """
+    if getattr(threading.Thread._bootstrap_inner, "_blocks_sigalrm", False):
+        return
+    original = threading.Thread._bootstrap_inner
+
+    def bootstrap_inner(self):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        original(self)
+    bootstrap_inner._blocks_sigalrm = True
+    threading.Thread._bootstrap_inner = bootstrap_inner
+
+
 def pytest_configure(config):
+    keep_the_alarm_for_the_main_thread()
     submission = Path(config.getoption("submission"))
     if not submission.is_dir():
         raise pytest.UsageError(f"the submission folder {submission} does not exist "
@@ -177,24 +199,6 @@ def clients(ensemble, namespace):
     yield make
     for c in made:
         close_quietly(c)
-
-
-def close_quietly(client, timeout: float = 5.0) -> None:
-    """Close a client, but never wait on it for long.
-
-    Learner code that blocks kazoo's event thread (a listener that waits on a
-    ZooKeeper call) would make ``stop()`` wait forever; the check has already
-    failed by its time limit, so the client is abandoned to its daemon threads.
-    """
-    def close():
-        try:
-            client.stop()
-            client.close()
-        except Exception:
-            pass
-    closer = threading.Thread(target=close, daemon=True, name="close-client")
-    closer.start()
-    closer.join(timeout)
 
 
 @pytest.fixture
