@@ -231,7 +231,7 @@ def _start_server(server: topology.Server) -> int:
     data.mkdir(parents=True, exist_ok=True)
     (data / "myid").write_text(f"{server.id}\n")
     cfg = folder / "zoo.cfg"
-    cfg.write_text(topology.local_zoo_cfg(server, str(data)))
+    cfg.write_text(zoo_cfg(server))
     cmd = [java(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
            "-Djava.net.preferIPv4Stack=true",
            "-Dorg.slf4j.simpleLogger.showDateTime=true",
@@ -320,8 +320,27 @@ def wait_until_all_serve(timeout: float = 30.0) -> dict[int, str]:
            " ".join(str(log_path(s)) for s in topology.SERVERS)))
 
 
+def zoo_cfg(server: topology.Server) -> str:
+    return topology.local_zoo_cfg(server, str(server_dir(server) / "data"))
+
+
+def stale_servers() -> list[topology.Server]:
+    """Running servers of ours whose zoo.cfg is not the topology's any more.
+
+    A server's zoo.cfg is written when it starts: after the workshop is updated
+    (a new limit, a new four-letter word), the old processes still run the old one.
+    """
+    return [s for s in topology.SERVERS
+            if read_pid(s) and (server_dir(s) / "zoo.cfg").exists()
+            and (server_dir(s) / "zoo.cfg").read_text() != zoo_cfg(s)]
+
+
 def up(timeout: float = 30.0) -> dict[int, str]:
     """Start whatever is missing; reuse servers that already answer. Idempotent."""
+    for s in stale_servers():     # one at a time: the other two keep the quorum
+        stop_server(s)
+        start_server(s)
+        wait_until_all_serve(timeout)
     current = modes()
     if all(m in SERVING_MODES for m in current.values()) and has_quorum(current):
         return current

@@ -69,3 +69,24 @@ def test_missing_zookeeper_says_what_to_install(tmp_path):
     assert "apt-get install zookeeper" in res.stderr and "ZOOKEEPER_HOME" in res.stderr, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert java_processes(tmp_path) == []
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_up_restarts_a_server_whose_config_is_out_of_date(tmp_path):
+    # the workshop was updated while its ensemble ran: `up` must not keep the old settings
+    try:
+        assert run(tmp_path, "up").returncode == 0
+        cfg = tmp_path / "state" / "zoo1" / "zoo.cfg"
+        fresh = cfg.read_text()
+        pid = (tmp_path / "state" / "zoo1" / "pid").read_text()
+        cfg.write_text(fresh.replace("maxSessionTimeout=", "# an older workshop\nmaxSessionTimeout="))
+        res = run(tmp_path, "up", timeout=120)
+        assert res.returncode == 0, res.stderr
+        assert cfg.read_text() == fresh
+        assert (tmp_path / "state" / "zoo1" / "pid").read_text() != pid, "zoo1 was not restarted"
+        modes = [line.split()[2] for line in run(tmp_path, "status").stdout.splitlines()]
+        assert sorted(modes) == ["follower", "follower", "leader"]
+    finally:
+        run(tmp_path, "down")
+    assert java_processes(tmp_path) == []
