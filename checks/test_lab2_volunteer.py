@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from harness.checkkit import CheckFailure, expect, short, wait_until
+from harness.checkkit import expect, short, wait_until
 
 MARKER = "-n_"
 

@@ -14,8 +14,9 @@ as supporting evidence under the `faults` lock.
 """
 import pytest
 
-from harness.checkkit import expect, session_id, wait_until
-from harness.elections import (ELECTION, WATCH_COUNTERS, build, delivered, expect_single_leader,
+from harness.checkkit import expect, session_id
+from harness.elections import (ELECTION, WATCH_COUNTERS, build, delivered, expect_on_elected_once,
+                               expect_resign_idempotent_and_final, expect_single_leader,
                                mixed_clients, mntr_totals, seq, settle, smallest)
 
 
@@ -41,17 +42,7 @@ def test_exactly_one_leader_the_smallest(lab, clients, election, rng):
 
 def test_on_elected_agrees_with_is_leader(lab, clients, election, rng):
     n = rng.randint(5, 15)
-    boxes = build(lab.HerdCandidate, mixed_clients(clients, rng, n), n)
-    first = smallest(boxes)
-    expect_single_leader(boxes, first, 5)
-    expect(wait_until(lambda: first.elected_flags, 3),
-           f"{first.label} leads (is_leader is True) but its on_elected callback was never called.")
-    expect(first.elected_flags == [True],
-           f"on_elected of the leader was called {len(first.elected_flags)} time(s), seeing "
-           f"is_leader = {first.elected_flags}; expected one call with is_leader already True "
-           "(set the flag before calling the callback).")
-    others = [b.label for b in boxes if b is not first and b.elected_flags]
-    expect(not others, f"on_elected was called for candidates that do not lead: {others}.")
+    expect_on_elected_once(build(lab.HerdCandidate, mixed_clients(clients, rng, n), n))
 
 
 def test_leadership_passes_in_order_through_failovers(lab, clients, election, rng):
@@ -73,31 +64,7 @@ def test_leadership_passes_in_order_through_failovers(lab, clients, election, rn
 
 def test_resign_is_idempotent_and_final(lab, clients, election, rng):
     n = rng.randint(5, 15)
-    zks = mixed_clients(clients, rng, n)
-    boxes = build(lab.HerdCandidate, zks, n)
-    order = sorted(boxes, key=lambda b: seq(b.cand.node))
-    expect_single_leader(boxes, order[0], 5)
-    quitter = order[1]                       # would be next in line
-    quitter.cand.resign()
-    quitter.cand.resign()                    # again: must not raise
-    expect(quitter.zk.exists(quitter.cand.node) is None,
-           f"After resign(), the candidate's node {quitter.cand.node} should be deleted; it still exists.")
-    expect(not quitter.cand.is_leader and quitter.cand.watching is None,
-           f"After resign(), is_leader should be False and watching None; got "
-           f"{quitter.cand.is_leader!r} and {quitter.cand.watching!r}.")
-    order[0].cand.resign()
-    order[0].cand.resign()
-    expect(not order[0].cand.is_leader, "After the leader's resign(), its is_leader must be False.")
-    rest = [b for b in order if b not in (order[0], quitter)]
-    expect_single_leader(boxes, rest[0], 3,
-                         after="The leader and the next in line both resigned; the one after them should lead. ")
-    expect(not quitter.elected_flags,
-           "A candidate that had resigned was told it leads (on_elected called): after resign() "
-           "its watch may still fire, and it must then do nothing.")
-    left = len(quitter.zk.get_children(election))
-    expect(left == len(rest),
-           f"{len(rest)} candidates still take part, but the election has {left} children: a "
-           "resigned candidate must not volunteer again.")
+    expect_resign_idempotent_and_final(build(lab.HerdCandidate, mixed_clients(clients, rng, n), n), election)
 
 
 @pytest.mark.faults

@@ -138,3 +138,44 @@ def settle(ensemble, sids, duration=0.3):
         elif time.monotonic() - quiet_since >= duration:
             break
     return last
+
+
+def expect_on_elected_once(boxes):
+    """on_elected is called once, for the leader only, with is_leader already True."""
+    first = smallest(boxes)
+    expect_single_leader(boxes, first, 5)
+    expect(wait_until(lambda: first.elected_flags, 3),
+           f"{first.label} leads (is_leader is True) but its on_elected callback was never called.")
+    expect(first.elected_flags == [True],
+           f"on_elected of the leader was called {len(first.elected_flags)} time(s), seeing "
+           f"is_leader = {first.elected_flags}; expected one call with is_leader already True "
+           "(set the flag before calling the callback).")
+    others = [b.label for b in boxes if b is not first and b.elected_flags]
+    expect(not others, f"on_elected was called for candidates that do not lead: {others}.")
+
+
+def expect_resign_idempotent_and_final(boxes, election):
+    """The next in line, then the leader, resign twice; the third leads; nobody comes back."""
+    order = sorted(boxes, key=lambda b: seq(b.cand.node))
+    expect_single_leader(boxes, order[0], 5)
+    quitter = order[1]                       # next in line (lab 4: watching the leader)
+    quitter.cand.resign()
+    quitter.cand.resign()                    # again: must not raise
+    expect(quitter.zk.exists(quitter.cand.node) is None,
+           f"After resign(), the candidate's node {quitter.cand.node} should be deleted; it still exists.")
+    expect(not quitter.cand.is_leader and quitter.cand.watching is None,
+           f"After resign(), is_leader should be False and watching None; got "
+           f"{quitter.cand.is_leader!r} and {quitter.cand.watching!r}.")
+    order[0].cand.resign()                   # fires the quitter's old watch, if it is still there
+    order[0].cand.resign()
+    expect(not order[0].cand.is_leader, "After the leader's resign(), its is_leader must be False.")
+    rest = [b for b in order if b not in (order[0], quitter)]
+    expect_single_leader(boxes, rest[0], 3,
+                         after="The leader and the next in line both resigned; the one after them should lead. ")
+    expect(not quitter.elected_flags and not quitter.cand.is_leader,
+           "A candidate that had resigned was told it leads (on_elected called): after resign() "
+           "its old watch can still fire, and it must then do nothing.")
+    left = len(quitter.zk.get_children(election))
+    expect(left == len(rest),
+           f"{len(rest)} candidates still take part, but the election has {left} children: a "
+           "resigned candidate must not volunteer again.")
