@@ -271,7 +271,7 @@ def explain(rec: ElectionRecorder, problems: list[Problem], context: float = 2.5
     out = []
     for p in problems[:limit]:
         out.append(str(p))
-        out.append(f"  what happened around it (seconds from the start):")
+        out.append("  what happened around it (seconds from the start):")
         out.append(rec.describe(since=p.t - context, until=p.t + 1.0))
     if len(problems) > limit:
         out.append(f"... and {len(problems) - limit} more")

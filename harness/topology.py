@@ -110,7 +110,7 @@ def compose_yaml() -> str:
             f"  {s.name}:",
             f"    image: {DOCKER_IMAGE}",
             f"    hostname: {s.name}",
-            f'    restart: "no"',
+            '    restart: "no"',
             "    ports:",
             f'      - "{HOST}:{s.client_port}:2181"',
             "    environment:",

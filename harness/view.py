@@ -109,7 +109,6 @@ import re
 import threading
 import time
 
-from kazoo.client import KazooState
 from kazoo.exceptions import KazooException, NoNodeError
 from kazoo.protocol.states import EventType
 
