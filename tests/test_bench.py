@@ -48,9 +48,12 @@ def test_the_command_writes_every_figure(run):
     for impl, r in by_impl.items():
         assert r["n"] == N and r["errors"] == [], (impl, r["errors"])
         assert r["join_elect_s"] > 0 and r["connect_s"] > 0
-        assert r["resign"]["latency_ms"]["n"] == FAILOVERS
-        assert r["crash"]["latency_ms"]["n"] == CRASHES
-        assert len(r["resign"]["raw"]["latency_ms"]) == FAILOVERS
+        # the compared pair runs twice (A B ... B A) and pools its failovers
+        repeats = 2 if impl in ("predecessor", "kazoo") else 1
+        assert r.get("repeats", 1) == repeats, impl
+        assert r["resign"]["latency_ms"]["n"] == FAILOVERS * repeats
+        assert r["crash"]["latency_ms"]["n"] == CRASHES * repeats
+        assert len(r["resign"]["raw"]["latency_ms"]) == FAILOVERS * repeats
         for key in ("notifications", "requests", "requests_client", "woken"):
             assert key in r["resign"]
     assert {t["target"] for t in figures["targets"]}
@@ -77,9 +80,9 @@ def test_predecessor_wakes_one_and_the_herd_wakes_n_minus_1(run):
         clients = [w + l for w, l in zip(raw["woken"], raw["to_leaver"])]
         assert all(s >= c for s, c in zip(raw["notifications"], clients)), (impl, raw)
         exact = sum(s == c for s, c in zip(raw["notifications"], clients))
-        assert exact * 2 > FAILOVERS, (impl, raw)
+        assert exact * 2 > len(clients), (impl, raw)
         if impl in ("predecessor", "kazoo"):
-            assert raw["to_leaver"] == [0] * FAILOVERS, (impl, raw)
+            assert raw["to_leaver"] == [0] * len(clients), (impl, raw)
 
 
 @pytest.mark.slow
