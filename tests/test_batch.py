@@ -66,13 +66,22 @@ def full(lab):
     return float(manifest.by_key(lab).points)
 
 
+def failures(out, name):
+    """What failed for one submission, with seed and messages: the assertion's evidence."""
+    detail = json.loads((out / f"{name}.json").read_text())
+    bad = [f"{c['name']} ({c['status']}): {c['message'][:400]}" for c in detail["checks"]
+           if c["status"] != "passed"]
+    return f"seed {detail.get('seed')}; not passed: {bad}"
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(1500)
 def test_each_submission_gets_the_expected_score(graded):
     rows, out = graded
     assert len(rows) == 10, sorted(rows)
     for name in ("solutions", "zipped_solutions"):
-        assert [float(rows[name][k]) for k in LABS] == [full(k) for k in LABS], rows[name]
+        assert [float(rows[name][k]) for k in LABS] == [full(k) for k in LABS], (
+            rows[name], failures(out, name))
     for name in ("starter", "ships_a_conftest"):
         assert float(rows[name]["total"]) == 0.0, rows[name]
     for wrong in ("lab1_persistent_node", "lab2_lexicographic_sort", "lab3_never_rearms"):
@@ -81,7 +90,8 @@ def test_each_submission_gets_the_expected_score(graded):
         # Labs 3 and 4 import the same submission's lab 2: its mistakes follow
         # into them. Every other lab keeps its full score.
         spared = [k for k in LABS if k != lab and not (lab == "lab2" and k in ("lab3", "lab4"))]
-        assert all(float(rows[wrong][k]) == full(k) for k in spared), rows[wrong]
+        assert all(float(rows[wrong][k]) == full(k) for k in spared), (rows[wrong],
+                                                                        failures(out, wrong))
     assert float(rows["syntax_error"]["lab1"]) == 0.0
     assert all(float(rows["syntax_error"][k]) == full(k) for k in ("lab2", "lab3", "lab4"))
     assert float(rows["hangs_in_start"]["lab4"]) == 0.0

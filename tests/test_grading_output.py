@@ -76,3 +76,30 @@ def test_hidden_checks_count_in_their_lab(tmp_path):
     assert names["test_hidden_big_number"] == "passed" and names["test_hidden_that_fails"] == "failed"
     lab2 = data["labs"]["lab2"]
     assert lab2["total"] == lab2["passed"] + 1 and 0 < lab2["points"] < lab2["max_points"]
+
+
+HANGS_IN_START = '''
+from predecessor_watch import *          # the solution, except that start() never returns
+import threading
+class Candidate(Candidate):
+    def start(self):
+        threading.Event().wait()
+'''
+
+
+def test_hanging_code_is_cut_off_even_when_graded_from_a_worker_thread(tmp_path):
+    # The plugin makes new threads block SIGALRM (pytest-timeout's signal must reach
+    # the main thread). A batch grader's worker thread passes that mask on to the
+    # pytest it starts: the child must unblock it, or hanging code is never cut off.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from harness import loader, manifest
+    from harness.grading import submissions
+    lab4 = "".join(src for _, src in loader.solution_cells(
+        REPO / "solutions" / manifest.by_key("lab4").notebook))
+    sub = submissions.build(tmp_path / "sub", overrides={"lab4": lab4 + HANGS_IN_START})
+    with ThreadPoolExecutor(1) as pool:      # a thread started under the plugin, like batch's
+        run = pool.submit(submissions.grade, sub, ["lab4"], 150).result()
+    assert run["exit_code"] == 1 and run["results"], run["output"][-2000:]
+    lab = run["results"]["labs"]["lab4"]
+    assert lab["points"] == 0 and "did not finish in time" in lab["first_failure"], lab
