@@ -298,7 +298,11 @@ class ProxiedClients:
 
         from .proxy import FaultProxy
         proxy = FaultProxy()
-        client = KazooClient(hosts=proxy.hosts(self.chroot), timeout=timeout)
+        # kazoo's default reconnect back-off doubles up to an hour: after a long cut the
+        # next try could come seconds after the heal, and the check would time kazoo's
+        # back-off instead of the learner's election. Retry at least every 0.5 s.
+        client = KazooClient(hosts=proxy.hosts(self.chroot), timeout=timeout,
+                             connection_retry={"max_tries": -1, "delay": 0.05, "max_delay": 0.5})
         self.made.append((client, proxy))
         client.start(timeout=15)
         return client, proxy
