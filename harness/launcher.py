@@ -200,16 +200,21 @@ def ports_in_use(server: topology.Server) -> list[int]:
             if port_in_use(port)]
 
 
+def wait_ports_free(server: topology.Server, timeout: float) -> list[int]:
+    """Wait up to ``timeout`` for this server's ports to be free; the ones still taken."""
+    deadline = time.monotonic() + timeout
+    while (taken := ports_in_use(server)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return taken
+
+
 def check_ports_free(server: topology.Server, grace: float = 5.0) -> None:
     """Fail with one sentence if another program holds this server's ports.
 
     ``grace`` covers a server of ours that was killed a moment ago, whose
     sockets the kernel is still closing.
     """
-    deadline = time.monotonic() + grace
-    while ports_in_use(server) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    for port in ports_in_use(server):
+    for port in wait_ports_free(server, grace):
         raise LauncherError(
             f"port {port} (needed by {server.name}) is taken by a program that is not this "
             f"workshop's ZooKeeper; stop it (`ss -ltnp 'sport = :{port}'` shows it) and retry.")
@@ -278,9 +283,7 @@ def _stop_server(server: topology.Server, sig: int, timeout: float) -> None:
     _reap(pid)
     (server_dir(server) / "pid").unlink(missing_ok=True)
     # "stopped" means its ports can be taken again: a restart must not race the kernel.
-    deadline = time.monotonic() + 5
-    while ports_in_use(server) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    wait_ports_free(server, 5.0)
 
 
 def _reap(pid: int) -> None:
