@@ -318,10 +318,27 @@ class Ensemble:
             time.sleep(0.05)
         raise EnsembleError(self.describe_trouble(f"no quorum within {timeout:.0f} s"))
 
+    def all_in_sync(self) -> bool:
+        """Every server serves, one leads, and the leader counts every follower as synced.
+
+        Modes alone can lie for a moment: a server thawed after a pause answers
+        with its old mode until it notices that its peers moved on without it.
+        The leader's count of synced followers already knows.
+        """
+        modes = self.modes()
+        if not launcher.has_quorum(modes) or any(m not in SERVING_MODES for m in modes.values()):
+            return False
+        leader = next(i for i, m in modes.items() if m == "leader")
+        try:
+            synced = self.mntr(leader).get("zk_synced_followers")
+        except OSError:
+            return False
+        return synced == str(len(self.servers) - 1)
+
     def wait_all_serving(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if len(self.serving()) == len(self.servers) and self.has_quorum():
+            if self.all_in_sync():
                 return
             time.sleep(0.05)
         raise EnsembleError(self.describe_trouble(f"not all servers serve after {timeout:.0f} s"))

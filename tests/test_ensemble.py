@@ -72,16 +72,27 @@ def test_real_session_expiry_removes_only_that_sessions_ephemeral_nodes(faults, 
 
 
 def test_pause_and_resume(faults, clients):
-    zk = clients()
+    # A 6 s session outlives what freezing the ZAB leader costs (2 s until the
+    # followers drop it, an election, a reconnect). CI once saw a 2 s session
+    # expire in that gap, and an expired session has nothing left to move.
+    # Reconnect attempts every 0.5 s at most: kazoo's default back-off doubles.
+    zk = clients(timeout=6.0, connection_retry={"max_tries": -1, "delay": 0.05, "max_delay": 0.5})
+    seen = states_of(zk)
     sid = zk.client_id[0]
     home = faults.server_of(sid)
     faults.pause(home)
-    assert faults.mode(home) == "paused"
-    # The client notices the frozen server and moves its session elsewhere.
-    assert wait_until(lambda: zk.connected and faults.server_of(sid) not in (None, home), 15), \
-        "session did not move"
-    assert zk.client_id[0] == sid, "the session should have survived the move"
-    faults.resume(home)
+    try:
+        assert faults.mode(home) == "paused"
+        # The client notices the frozen server and moves its session elsewhere.
+        assert wait_until(lambda: KazooState.SUSPENDED in seen and zk.connected, 20), \
+            (f"the client did not reconnect after zoo{home} froze (states seen: {seen}, state now "
+             f"{zk.state}, cons places the session on {faults.server_of(sid)}, modes {faults.modes()})")
+        assert KazooState.LOST not in seen, "the session expired instead of moving"
+        assert zk.client_id[0] == sid, "the session should have survived the move"
+        assert wait_until(lambda: faults.server_of(sid) not in (None, home), 10), \
+            f"the session is not on another server (cons places it on {faults.server_of(sid)})"
+    finally:
+        faults.resume(home)
     faults.wait_all_serving()
     assert faults.mode(home) in ("leader", "follower")
 
