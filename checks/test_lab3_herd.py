@@ -74,11 +74,11 @@ def test_every_candidate_watches_the_children(lab, faults, clients, zk, election
     boxes = build(lab.HerdCandidate, zks, n)
     expect_single_leader(boxes, smallest(boxes), 5)
     sids = [session_id(z) for z in zks]
-    before = settle(faults, sids)
+    before = settle(faults, zks)
     counters = mntr_totals(faults)
     # a change among the children that changes no leadership: a late, larger node
     zk.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
-    after = settle(faults, sids)
+    after = settle(faults, zks)
     got = delivered(before, after)
     counters2 = mntr_totals(faults)
     woke = [b.label for b, s in zip(boxes, sids) if got[s] >= 1]
@@ -98,7 +98,7 @@ def test_every_candidate_watches_the_children(lab, faults, clients, zk, election
     # and they all set the watch again: a second change wakes them again
     before = after
     zk.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
-    got = delivered(before, settle(faults, sids))
+    got = delivered(before, settle(faults, zks))
     missed = [b.label for b, s in zip(boxes, sids) if got[s] == 0 and not b.cand.is_leader]
     expect(not missed,
            f"A second child appeared; these candidates were not notified: {missed}. A watch fires "
@@ -113,12 +113,11 @@ def test_one_failover_wakes_the_whole_herd(lab, faults, clients, election, rng):
     order = sorted(boxes, key=lambda b: seq(b.cand.node))
     expect_single_leader(boxes, order[0], 5)
     rest = order[1:]
-    sids = [session_id(b.zk) for b in rest]
-    before = settle(faults, sids)
+    before = settle(faults, [b.zk for b in rest])
     counters = mntr_totals(faults)
     order[0].zk.stop()                        # the leader's process goes away: session closed
     expect_single_leader(rest, rest[0], 3, after="The leader's session closed. ")
-    got = delivered(before, settle(faults, sids))
+    got = delivered(before, settle(faults, [b.zk for b in rest]))
     counters2 = mntr_totals(faults)
     fired = sum(counters2[k] - counters[k] for k in WATCH_COUNTERS)
     per = {b.label: got[session_id(b.zk)] for b in rest}

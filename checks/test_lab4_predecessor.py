@@ -116,9 +116,9 @@ def test_server_sees_one_watch_each_on_the_predecessor(lab, ensemble, clients, z
     expect_chain(ensemble, clients, boxes)
     # children watches are not in wchc: change the children and see who is told
     sids = [session_id(z) for z in zks]
-    before = settle(ensemble, sids, 0.2)
+    before = settle(ensemble, zks)
     zk.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
-    got = delivered(before, settle(ensemble, sids, 0.3))
+    got = delivered(before, settle(ensemble, zks))
     woke = [b.label for b, s in zip(boxes, sids) if got[s]]
     expect(not woke,
            f"A new child appeared under the election path (it changes nobody's predecessor) and "
@@ -134,12 +134,11 @@ def test_one_failover_wakes_one_candidate(lab, faults, clients, election, rng):
     order = sorted(boxes, key=lambda b: seq(b.cand.node))
     expect_single_leader(boxes, order[0], 5)
     rest = order[1:]
-    sids = [session_id(b.zk) for b in rest]
-    before = settle(faults, sids)
+    before = settle(faults, [b.zk for b in rest])
     counters = mntr_totals(faults)
     order[0].zk.stop()                        # the leader's process goes away: session closed
     expect_single_leader(rest, rest[0], 3, after="The leader's session closed. ")
-    got = delivered(before, settle(faults, sids))
+    got = delivered(before, settle(faults, [b.zk for b in rest]))
     counters2 = mntr_totals(faults)
     fired = sum(counters2[k] - counters[k] for k in WATCH_COUNTERS)
     told = {b.label: got[session_id(b.zk)] for b in rest if got[session_id(b.zk)]}

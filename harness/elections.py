@@ -8,11 +8,20 @@ Notifications are counted per session from ``cons``: every request gets one
 reply, so what a server sent a session beyond its replies are watch
 notifications. The mntr counters are server-wide: evidence under the
 ``faults`` lock only.
+
+No check sleeps to "let things settle". ``quiesce`` waits for an event
+instead: every candidate has handled everything ZooKeeper had told it (a
+``sync`` round trip per client, then a marker through kazoo's worker queues).
+A wrong leader, a second notification, a watch set twice: all of them happen
+in a callback, so all of them have happened when ``quiesce`` returns.
 """
 import re
+import threading
 import time
 
-from .checkkit import CheckFailure, expect, holds_for, wait_until
+from kazoo.protocol.states import Callback
+
+from .checkkit import CheckFailure, expect, session_id, wait_until
 from .fourlw import WATCH_NOTIFICATION_COUNTERS as WATCH_COUNTERS
 
 ELECTION = "/election"
@@ -71,7 +80,49 @@ def describe(boxes):
                      for b in boxes)
 
 
+def quiesce(zks, rounds: int = 2, timeout: float = 5.0) -> None:
+    """Return once these clients' candidates have handled all ZooKeeper told them.
+
+    Per client, a ``sync`` round trip: its server answers only after applying
+    every change committed before it, and the notifications those changes
+    owed this session travel ahead of the answer on the same connection. Then
+    a marker through each of kazoo's two worker queues (watch callbacks,
+    async completions): it runs only once every callback queued before it has
+    returned. Two rounds, because what one candidate's callback did (a
+    delete, a create) can wake another. Stopped clients are skipped.
+    """
+    live = {}
+    for z in zks:
+        real = getattr(z, "_real", z)           # a check's wrapper around a client
+        if real.connected:
+            live[id(real)] = real
+    for _ in range(rounds):
+        for z in live.values():
+            try:
+                z.sync_async("/").get(timeout=timeout)
+            except Exception as e:
+                raise CheckFailure(
+                    f"A candidate's client could not sync with ZooKeeper within {timeout:.0f} s "
+                    f"({type(e).__name__}): its connection is down, or one of your callbacks "
+                    "blocks kazoo's worker threads (never wait inside a callback).") from None
+        for z in live.values():
+            done = [threading.Event(), threading.Event()]
+            z.handler.dispatch_callback(Callback("watch", done[0].set, ()))
+            z.handler.completion_queue.put(done[1].set)
+            if not all(d.wait(timeout) for d in done):
+                raise CheckFailure(
+                    f"A watch callback (or async completion) of a candidate had not returned "
+                    f"{timeout:.0f} s after ZooKeeper's last notification: kazoo runs them one "
+                    "at a time, so a callback that blocks stops every later one. Keep callbacks "
+                    "short and never wait inside one for another callback.")
+
+
 def expect_single_leader(boxes, expected, deadline, after=""):
+    """Wait for ``expected`` to be the only leader, then make sure it stays so.
+
+    "Stays" is checked after ``quiesce``: once every notification has been
+    handled, a second leader that a watch callback would make has been made.
+    """
     ok = wait_until(lambda: [b for b in leaders(boxes)] == [expected], deadline)
     if not ok:
         now = leaders(boxes)
@@ -80,9 +131,10 @@ def expect_single_leader(boxes, expected, deadline, after=""):
             f"{seq(expected.cand.node)}, the smallest left), within {deadline:.0f} s; "
             f"is_leader is True for {[b.label for b in now] or 'nobody'}. "
             f"Candidates: {describe(boxes)}.")
-    stays = holds_for(lambda: leaders(boxes) == [expected], 0.3)
-    expect(stays, f"{after}{expected.label} led, but then the leaders became "
-                  f"{[b.label for b in leaders(boxes)]}: a single leader must stay single.")
+    quiesce([b.zk for b in boxes])
+    expect(leaders(boxes) == [expected],
+           f"{after}{expected.label} led, but then the leaders became "
+           f"{[b.label for b in leaders(boxes)]}: a single leader must stay single.")
 
 
 def smallest(boxes):
@@ -125,19 +177,10 @@ def mntr_totals(ensemble):
     return tot
 
 
-def settle(ensemble, sids, duration=0.3):
-    """Wait until no notification has reached these sessions for `duration`."""
-    last = notification_counts(ensemble, sids)
-    deadline = time.monotonic() + 5
-    quiet_since = time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.05)
-        cur = notification_counts(ensemble, sids)
-        if cur != last:
-            last, quiet_since = cur, time.monotonic()
-        elif time.monotonic() - quiet_since >= duration:
-            break
-    return last
+def settle(ensemble, zks):
+    """{session id: notifications so far} once the candidates on ``zks`` are quiet."""
+    quiesce(zks)
+    return notification_counts(ensemble, [session_id(z) for z in zks])
 
 
 def expect_on_elected_once(boxes):
