@@ -67,6 +67,7 @@ from kazoo.exceptions import KazooException, NoNodeError
 from kazoo.recipe.election import Election
 
 from . import faultlock, fourlw, loader, manifest
+from .checkkit import RECONNECT
 from .ensemble import Ensemble
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,7 +92,6 @@ SESSION_TIMEOUT = 4.0     # s, what the candidates' sessions ask for
 SESSION_TIMEOUTS = {"herd": 30.0}
 QUIET = 0.1               # s without any request in flight = the candidates have settled
 STEP_TIMEOUT = 60.0       # s, the longest one join / failover / settle may take
-RECONNECT = {"max_tries": -1, "delay": 0.05, "max_delay": 0.5}   # never give up, never doze
 POOL = 32                 # threads that connect / start / close clients concurrently
 
 

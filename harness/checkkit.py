@@ -12,6 +12,11 @@ from typing import Callable
 
 from kazoo.client import KazooClient
 
+# kazoo's default reconnect back-off doubles up to an hour: after a long outage the
+# next try could come long after the heal, and a check or figure would time kazoo's
+# back-off instead of the code under test. Never give up, never doze past 0.5 s.
+RECONNECT = {"max_tries": -1, "delay": 0.05, "max_delay": 0.5}
+
 
 class CheckFailure(AssertionError):
     """A check did not hold; the message is written for the learner."""

@@ -92,10 +92,9 @@ def quiesce(zks, rounds: int = 2, timeout: float = 5.0) -> None:
     delete, a create) can wake another. Stopped clients are skipped.
     """
     live = {}
-    for z in zks:
-        real = getattr(z, "_real", z)           # a check's wrapper around a client
-        if real.connected:
-            live[id(real)] = real
+    for z in zks:                    # one entry per client, shared or wrapped
+        if z.connected:
+            live.setdefault(id(z.handler), z)
     for _ in range(rounds):
         for z in live.values():
             try:
@@ -123,7 +122,7 @@ def expect_single_leader(boxes, expected, deadline, after=""):
     "Stays" is checked after ``quiesce``: once every notification has been
     handled, a second leader that a watch callback would make has been made.
     """
-    ok = wait_until(lambda: [b for b in leaders(boxes)] == [expected], deadline)
+    ok = wait_until(lambda: leaders(boxes) == [expected], deadline)
     if not ok:
         now = leaders(boxes)
         raise CheckFailure(

@@ -326,7 +326,7 @@ class Ensemble:
         The leader's count of synced followers already knows.
         """
         modes = self.modes()
-        if not launcher.has_quorum(modes) or any(m not in SERVING_MODES for m in modes.values()):
+        if not launcher.all_serve(modes):
             return False
         leader = next(i for i, m in modes.items() if m == "leader")
         try:

@@ -309,12 +309,17 @@ def has_quorum(current: dict[int, str] | None = None) -> bool:
             and sum(m in SERVING_MODES for m in current.values()) >= 2)
 
 
+def all_serve(current: dict[int, str]) -> bool:
+    """Every server leads or follows, and exactly one leads."""
+    return has_quorum(current) and all(m in SERVING_MODES for m in current.values())
+
+
 def wait_until_all_serve(timeout: float = 30.0) -> dict[int, str]:
     deadline = time.monotonic() + timeout
     current = modes()
     while time.monotonic() < deadline:
         current = modes()
-        if has_quorum(current) and all(m in SERVING_MODES for m in current.values()):
+        if all_serve(current):
             return current
         time.sleep(0.1)
     raise LauncherError(
@@ -345,7 +350,7 @@ def up(timeout: float = 30.0) -> dict[int, str]:
         start_server(s)
         wait_until_all_serve(timeout)
     current = modes()
-    if all(m in SERVING_MODES for m in current.values()) and has_quorum(current):
+    if all_serve(current):
         return current
     foreign = [s for s in topology.SERVERS if current[s.id] == "foreign"]
     if foreign:

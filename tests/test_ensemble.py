@@ -5,7 +5,7 @@ import pytest
 from kazoo.client import KazooState
 from kazoo.retry import KazooRetry
 
-from harness.checkkit import wait_until
+from harness.checkkit import RECONNECT, wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(90)]
 
@@ -75,8 +75,7 @@ def test_pause_and_resume(faults, clients):
     # A 6 s session outlives what freezing the ZAB leader costs (2 s until the
     # followers drop it, an election, a reconnect). CI once saw a 2 s session
     # expire in that gap, and an expired session has nothing left to move.
-    # Reconnect attempts every 0.5 s at most: kazoo's default back-off doubles.
-    zk = clients(timeout=6.0, connection_retry={"max_tries": -1, "delay": 0.05, "max_delay": 0.5})
+    zk = clients(timeout=6.0, connection_retry=RECONNECT)
     seen = states_of(zk)
     sid = zk.client_id[0]
     home = faults.server_of(sid)
