@@ -208,6 +208,9 @@ def expect_resign_idempotent_and_final(boxes, election):
     expect(not quitter.cand.is_leader and quitter.cand.watching is None,
            f"After resign(), is_leader should be False and watching None; got "
            f"{quitter.cand.is_leader!r} and {quitter.cand.watching!r}.")
+    # Let the quitter's successor handle its notification before the leader goes: else
+    # whether it has set its next watch yet would be a race, not the learner's code.
+    quiesce([b.zk for b in boxes])
     order[0].cand.resign()                   # fires the quitter's old watch, if it is still there
     order[0].cand.resign()
     expect(not order[0].cand.is_leader, "After the leader's resign(), its is_leader must be False.")
