@@ -1,8 +1,9 @@
 """Lab 1 — ephemeral nodes: register() and owner_session().
 
-Each check uses clients chrooted to its own fresh namespace, so the paths below
-are short. Nodes are inspected with plain kazoo calls, never with the
-learner's own functions, unless that function is what is being checked.
+The learner's functions run in the sandbox, on clients that live there
+(``world.client()``); every node is inspected by the grader's own client
+(``world.observer``), never with the learner's code, unless that function is
+what is being checked. Each check has its own namespace, so paths are short.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from kazoo.client import KazooState
 
 from harness.checkkit import CheckFailure, expect, short, wait_until
 from harness.ensemble import EnsembleError
+from harness.sandbox.host import LearnerError
 
 
 def hexid(session_id) -> str:
@@ -53,8 +55,8 @@ def expect_owned_by(stat, client, path, where):
 
 # --- register -------------------------------------------------------------------
 
-def test_register_creates_the_node_with_its_data(lab, clients, rng):
-    zk, observer = clients(2)
+def test_register_creates_the_node_with_its_data(lab, world, rng):
+    zk, observer = world.client(), world.observer
     path = "/" + node_name(rng)
     data = random_bytes(rng)
     result, where = call_register(lab, zk, path, data)
@@ -76,15 +78,15 @@ def test_register_creates_the_node_with_its_data(lab, clients, rng):
            f"After {where} (no data given), the node holds {short(stored)}; expected b\"\".")
 
 
-def test_register_creates_missing_parents(lab, clients, rng):
-    zk, observer = clients(2)
+def test_register_creates_missing_parents(lab, world, rng):
+    zk, observer = world.client(), world.observer
     depth = rng.randint(2, 4)
     parents = "".join("/" + node_name(rng, "dir") for _ in range(depth))
     path = parents + "/" + node_name(rng)
     try:
         result, where = call_register(lab, zk, path, b"x")
-    except Exception as e:
-        if type(e).__name__ == "NoNodeError":
+    except LearnerError as e:
+        if e.type_name == "NoNodeError":
             raise CheckFailure(f"register(zk, {path!r}, b'x') raised NoNodeError: the folders "
                                f"above the node do not exist yet, and register() must create "
                                f"them (as persistent nodes; kazoo's makepath=True does it).") from None
@@ -105,8 +107,8 @@ def test_register_creates_missing_parents(lab, clients, rng):
     must_exist(observer, sibling, where + " (its folder already existed)")
 
 
-def test_register_makes_an_ephemeral_node_owned_by_the_session(lab, clients, rng):
-    zk, observer = clients(2)
+def test_register_makes_an_ephemeral_node_owned_by_the_session(lab, world, rng):
+    zk, observer = world.client(), world.observer
     path = "/" + node_name(rng)
     _, where = call_register(lab, zk, path, b"mine")
     stat = must_exist(observer, path, where)
@@ -115,14 +117,13 @@ def test_register_makes_an_ephemeral_node_owned_by_the_session(lab, clients, rng
 
 # --- the node's life ---------------------------------------------------------------
 
-def test_node_is_gone_once_its_client_closes(lab, clients, rng):
-    leaving, staying, observer = clients(3)
+def test_node_is_gone_once_its_client_closes(lab, world, rng):
+    leaving, staying, observer = world.client(), world.client(), world.observer
     p_leaving, p_staying = "/" + node_name(rng, "leaving"), "/" + node_name(rng, "staying")
     _, where = call_register(lab, leaving, p_leaving, b"bye")
     call_register(lab, staying, p_staying, b"hi")
     must_exist(observer, p_leaving, where)
     sid = leaving.client_id[0]
-    leaving.stop()
     leaving.close()
     gone = wait_until(lambda: observer.exists(p_leaving) is None, timeout=5)
     expect(gone, f"The client that called {where} closed its session {hexid(sid)}, yet 5 s "
@@ -135,14 +136,14 @@ def test_node_is_gone_once_its_client_closes(lab, clients, rng):
 
 
 @pytest.mark.timeout(60)
-def test_node_is_gone_after_a_real_session_expiry(lab, ensemble, clients, rng):
-    doomed, staying, observer = clients(3)
+def test_node_is_gone_after_a_real_session_expiry(lab, world, rng):
+    doomed, staying, observer = world.client(), world.client(), world.observer
     p_doomed, p_staying = "/" + node_name(rng, "doomed"), "/" + node_name(rng, "staying")
     _, where = call_register(lab, doomed, p_doomed, b"soon gone")
     call_register(lab, staying, p_staying, b"still here")
     must_exist(observer, p_doomed, where)
     sid = doomed.client_id[0]
-    ensemble.expire_session(doomed)
+    world.expire(doomed)
     gone = wait_until(lambda: observer.exists(p_doomed) is None, timeout=5)
     expect(gone, f"The servers expired session {hexid(sid)}, which called {where}, yet 5 s "
                  f"later the node {p_doomed!r} is still there. Create it with ephemeral=True.")
@@ -154,10 +155,10 @@ def test_node_is_gone_after_a_real_session_expiry(lab, ensemble, clients, rng):
 
 @pytest.mark.faults
 @pytest.mark.timeout(120)
-def test_node_survives_the_death_of_its_server(lab, faults, clients, rng):
+def test_node_survives_the_death_of_its_server(lab, faults, world, rng):
     # A longer session timeout than the checks' default: the client must reconnect
     # to another server (perhaps after a ZAB leader election) before it runs out.
-    zk = clients(timeout=4.0)
+    zk = world.client(timeout=4.0)
     path = "/" + node_name(rng, "survivor")
     _, where = call_register(lab, zk, path, b"still here")
     sid = zk.client_id[0]
@@ -174,7 +175,8 @@ def test_node_survives_the_death_of_its_server(lab, faults, clients, rng):
     if not back:
         raise EnsembleError(f"the client did not get session {hexid(sid)} back on another "
                             f"server after zoo{server} was killed (states: {states})")
-    stat = zk.exists(path)
+    world.observer.sync("/")
+    stat = world.observer.exists(path)
     expect(stat is not None,
            f"Your client's server (zoo{server}) was killed; the client reconnected to another "
            f"server with the SAME session {hexid(sid)}, yet the node {path!r} from {where} "
@@ -184,8 +186,8 @@ def test_node_survives_the_death_of_its_server(lab, faults, clients, rng):
 
 # --- owner_session -------------------------------------------------------------------
 
-def test_owner_session_names_the_owner_even_for_another_sessions_node(lab, clients, rng):
-    owner, asker = clients(2)
+def test_owner_session_names_the_owner_even_for_another_sessions_node(lab, world, rng):
+    owner, asker = world.grader_client(), world.client()
     path = "/" + node_name(rng, "theirs")
     owner.create(path, b"", ephemeral=True)
     asker.sync("/")               # the asker's server may lag behind the owner's
@@ -207,15 +209,15 @@ def test_owner_session_names_the_owner_even_for_another_sessions_node(lab, clien
            f"asking client itself, session {hexid(asker_sid)}.")
 
 
-def test_owner_session_of_a_missing_node_is_none(lab, clients, rng):
-    zk = clients()
+def test_owner_session_of_a_missing_node_is_none(lab, world, rng):
+    zk = world.client()
     missing = "/" + node_name(rng, "nobody")
     try:
         got = lab.owner_session(zk, missing)
     except NotImplementedError:
         raise
-    except Exception as e:
-        raise CheckFailure(f"owner_session(zk, {missing!r}) raised {type(e).__name__} for a "
+    except LearnerError as e:
+        raise CheckFailure(f"owner_session(zk, {missing!r}) raised {e.type_name} for a "
                            f"path where there is no node; it should return None.") from None
     expect(got is None, f"owner_session(zk, {missing!r}) returned {short(got)} for a path where "
                         f"there is no node; expected None.")

@@ -73,8 +73,11 @@ def _learner_line(exc: BaseException, notebook: str) -> str:
 
 def exec_notebook(path: Path, module) -> None:
     """Run the solution cells of the notebook at ``path`` inside ``module``."""
-    notebook = path.name
-    cells = solution_cells(path)
+    exec_cells(path.name, solution_cells(path), module)
+
+
+def exec_cells(notebook: str, cells: list[tuple[int, str]], module) -> None:
+    """Run solution cells [(cell number, source)] of ``notebook`` inside ``module``."""
     if not cells:
         raise LabLoadError(f"{notebook} has no code cell tagged '{SOLUTION_TAG}' "
                            "(View > Cell Toolbar > Tags in Jupyter)")

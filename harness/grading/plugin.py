@@ -25,19 +25,19 @@ from pathlib import Path
 
 import pytest
 
-from .. import faultlock, loader, manifest
+from .. import faultlock, manifest
 from ..checkkit import CheckFailure, close_quietly
 from ..ensemble import Ensemble, EnsembleError
 from ..launcher import LauncherError
+from ..sandbox.host import LearnerError, SandboxError
+from ..sandbox.jail import JailError
+from ..world import Grading, World
 from . import scoring
 
 REPO = manifest.REPO
 SESSION_TIMEOUT = 2.0           # seconds; 10 ticks of the ensemble
-INFRA_ERRORS = (EnsembleError, LauncherError)
+INFRA_ERRORS = (EnsembleError, LauncherError, SandboxError, JailError)
 _LAB_FILE = re.compile(r"test_(lab\d+)_")
-# Modules handed over by a notebook's check(): the kernel's definitions, graded
-# in place of the saved notebook.
-PRELOADED: dict = {}
 
 
 def pytest_addoption(parser):
@@ -48,6 +48,9 @@ def pytest_addoption(parser):
     group.addoption("--results-json", default=None, help="write results as JSON here")
     group.addoption("--namespace", default=os.environ.get("ZK_WORKSHOP_NAMESPACE", "/checks"),
                     help="znode under which each check gets its own chroot")
+    group.addoption("--cells", default=None,
+                    help="JSON {module: [[cell number, source], ...]}: grade these solution "
+                         "cells instead of the saved notebook's (the notebook's check())")
 
 
 def keep_the_alarm_for_the_main_thread() -> None:
@@ -153,15 +156,57 @@ def rng(request):
     return random.Random(f"{request.config._workshop_seed}:{request.node.nodeid}")
 
 
+@pytest.fixture(scope="session")
+def grading(ensemble, request):
+    """The run's sandboxes (the learner's code runs there) and its ZooKeeper credentials."""
+    cells = request.config.getoption("cells")
+    override = {}
+    if cells:
+        data = json.loads(Path(cells).read_text())
+        override = {m: [tuple(c) for c in v] for m, v in data.items()}
+    run = Grading(ensemble, Path(request.config.getoption("submission")), override)
+    request.config._workshop_grading = run
+    yield run
+    run.close()
+
+
+def ensure_guarded(admin, path: str, grading: Grading) -> None:
+    """Create ``path``'s missing ancestors so that only the grader may delete under them.
+
+    Everyone may read and create there (so a namespace of one run never blocks
+    another run); only the grader's credential may delete, write or change ACLs.
+    """
+    from kazoo.exceptions import NodeExistsError
+    from kazoo.security import ACL, Id, Permissions
+    guarded = [ACL(Permissions.READ | Permissions.CREATE, Id("world", "anyone")),
+               grading.grader.acl()]
+    node = ""
+    for part in path.strip("/").split("/"):
+        node += "/" + part
+        try:
+            admin.create(node, b"", acl=guarded)
+        except NodeExistsError:
+            acls, stat = admin.get_acls(node)
+            if any(a.id.scheme == "world" and a.perms & Permissions.DELETE for a in acls):
+                try:
+                    admin.set_acls(node, guarded, version=stat.aversion)
+                except Exception:
+                    pass        # someone else tightened it first
+
+
 @pytest.fixture
-def namespace(ensemble, request):
-    """A fresh znode for this check only; it and everything under it is deleted after."""
+def namespace(ensemble, grading, request):
+    """A fresh znode for this check only; it and everything under it is deleted after.
+
+    Its ACL: the grader and this run's learner credential, nobody else.
+    """
     prefix = request.config.getoption("namespace").rstrip("/")
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)[:60]
     path = f"{prefix}/{name}-{uuid.uuid4().hex[:8]}"
-    admin = ensemble.client(timeout=SESSION_TIMEOUT)
+    admin = ensemble.client(timeout=SESSION_TIMEOUT, auth_data=[grading.grader.auth])
     admin.start(timeout=15)
-    admin.ensure_path(path)
+    ensure_guarded(admin, prefix, grading)
+    admin.create(path, b"", acl=grading.namespace_acl())
     try:
         yield path
     finally:
@@ -182,17 +227,20 @@ def wait_connected(client, timeout):
 
 
 @pytest.fixture
-def clients(ensemble, namespace):
-    """Factory of started kazoo clients, each its own session, chrooted to the namespace.
+def clients(ensemble, namespace, grading):
+    """Factory of the GRADER's own started kazoo clients, chrooted to the namespace.
 
-    ``clients()`` → one client; ``clients(5)`` → a list of five.
+    ``clients()`` -> one client; ``clients(5)`` -> a list of five. These never
+    reach the learner's code: for that, use ``world.client()``.
     """
     made = []
 
     def make(n=None, timeout=SESSION_TIMEOUT, **kwargs):
         out = []
         for _ in range(1 if n is None else n):
-            c = ensemble.client(chroot=namespace, timeout=timeout, **kwargs)
+            c = ensemble.client(chroot=namespace, timeout=timeout,
+                                auth_data=[grading.grader.auth],
+                                default_acl=grading.namespace_acl(), **kwargs)
             made.append(c)
             c.start(timeout=15)
             out.append(c)
@@ -206,35 +254,36 @@ def clients(ensemble, namespace):
 
 @pytest.fixture
 def zk(clients):
-    """A started kazoo client in this check's own namespace (a chroot)."""
+    """A started kazoo client of the grader's, in this check's own namespace (a chroot)."""
     return clients()
 
 
-@pytest.fixture
-def lab(request):
-    """The learner's module for the lab this check file grades."""
+def lab_module(request) -> str:
     key = lab_of(request.node)
     info = manifest.by_key(key)
     if info is None:
         raise RuntimeError(f"{request.node.fspath} is not named test_labN_*.py")
-    return load_module(request.config, info.module)
+    return info.module
 
 
-def load_module(config, module_name: str):
-    """A lab module of the submission; a load error fails the check, not the run."""
-    if module_name in PRELOADED:
-        return PRELOADED[module_name]
-    errors = config._workshop_load_errors
-    if module_name not in errors:
-        try:
-            loader.install(Path(config.getoption("submission")))
-            loader.load_lab(module_name)
-            errors[module_name] = None
-        except loader.LabLoadError as e:
-            errors[module_name] = str(e)
-    if errors[module_name]:
-        pytest.fail(f"Your lab could not be loaded: {errors[module_name]}", pytrace=False)
-    return loader.load_lab(module_name)
+@pytest.fixture
+def lab(request, grading):
+    """The learner's module for the lab this check file grades, as it runs in the sandbox."""
+    module = lab_module(request)
+    error = grading.load(module)
+    if error:
+        pytest.fail(f"Your lab could not be loaded: {error}", pytrace=False)
+    sandbox = grading.sandbox_for(module)
+    request.node._workshop_output = (sandbox, sandbox.output_total)
+    return sandbox.lab(module)
+
+
+@pytest.fixture
+def world(lab, grading, namespace, request):
+    """The check's world (harness/world.py): sandbox clients, candidates, observers, faults."""
+    w = World(grading, lab_module(request), namespace, request)
+    yield w
+    w.close()
 
 
 # --- messages a learner can read ----------------------------------------------
@@ -253,6 +302,8 @@ def plain_message(excinfo, timeout_hint: bool) -> str:
         where = f"\n  where: {f.filename.strip('<>')}, line {f.lineno}: {(f.line or '').strip()}"
     if isinstance(exc, CheckFailure):
         return str(exc)
+    if isinstance(exc, LearnerError):
+        return exc.learner_text()
     if isinstance(exc, NotImplementedError):
         return f"Not done yet: {exc or 'this part of the lab is still a stub'}{where}"
     if isinstance(exc, pytest.fail.Exception):
@@ -263,6 +314,15 @@ def plain_message(excinfo, timeout_hint: bool) -> str:
                     f"{where}\n  ({msg.splitlines()[0]})")
         return msg
     return f"Your code raised {type(exc).__name__}: {exc}{where}"
+
+
+def printed_by(item) -> str:
+    """What the learner's code printed during this check, trimmed, for the failure message."""
+    sandbox, mark = getattr(item, "_workshop_output", (None, 0))
+    text = sandbox.output(since=mark, lines=12) if sandbox is not None else ""
+    if not text.strip():
+        return ""
+    return "\n  your code printed (last lines):\n    " + text.replace("\n", "\n    ")
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -284,7 +344,7 @@ def pytest_runtest_makereport(item, call):
         item.config._workshop_infra_said = True
     else:
         report.workshop_status = scoring.FAILED
-        report.workshop_message = plain_message(call.excinfo, False)
+        report.workshop_message = plain_message(call.excinfo, False) + printed_by(item)
         if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout") and lab_of(item):
             item.config._workshop_hung_labs.add(lab_of(item))
     if item.config.getoption("tbstyle") == "auto" and lab_of(item):

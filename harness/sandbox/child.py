@@ -1,0 +1,332 @@
+"""The sandbox: the process where a learner's code runs, and nothing else does.
+
+The grader starts it (``harness.sandbox.host``) as an unprivileged user with
+resource limits, hands it one end of a socket pair, and sends it requests:
+load these solution cells, open a kazoo client to these addresses, call this
+function with this plain data, build a candidate, start it, read its
+``is_leader``. It answers with plain data (``wire``) and, unasked, reports
+what the grader must see happen: each client's connection states, each
+candidate's ``on_elected`` / ``on_revoked`` calls (with ``is_leader`` as it was
+inside the call) and each change of a candidate's ``is_leader``, all stamped
+with ``time.monotonic()`` (one clock for every process on the machine).
+
+Nothing here decides a grade: this process could be rewritten by the code it
+runs, and the grader treats every word from it as a claim to check against
+the servers.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import os
+import resource
+import sys
+import threading
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from multiprocessing.connection import Connection
+
+from .. import loader
+from . import wire
+
+# Limits for the learner's process (soft = hard: the code cannot raise them again).
+LIMITS = {
+    "RLIMIT_AS": 4 << 30,           # address space: a runaway list ends here, not the machine
+    "RLIMIT_NOFILE": 512,
+    "RLIMIT_CPU": 300,              # seconds of CPU, not of waiting
+    "RLIMIT_CORE": 0,
+    "RLIMIT_FSIZE": 64 << 20,
+}
+NPROC = 512                         # threads count too; only applied under a uid of our own
+POLL = 0.005                        # how often each candidate's is_leader is read
+
+
+def limit_resources(own_uid: bool) -> None:
+    limits = dict(LIMITS)
+    if own_uid:                     # RLIMIT_NPROC counts every process of the real uid
+        limits["RLIMIT_NPROC"] = NPROC
+    for name, value in limits.items():
+        try:
+            resource.setrlimit(getattr(resource, name), (value, value))
+        except (ValueError, OSError):
+            pass                    # already lower
+
+
+def learner_where(tb) -> str:
+    """'01_ephemeral_nodes.ipynb, cell 16, line 3: <code>' for the deepest notebook frame."""
+    where = ""
+    for frame in traceback.extract_tb(tb):
+        if frame.filename.startswith("<") and ".ipynb, cell" in frame.filename:
+            where = f"{frame.filename.strip('<>')}, line {frame.lineno}: {(frame.line or '').strip()}"
+    return where
+
+
+class CellsFinder:
+    """Serves the lab modules from solution cells the grader sent (not from files)."""
+
+    def __init__(self, labs: dict):
+        self.labs = labs            # module -> {"notebook", "cells"} or {"error"}
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname not in self.labs:
+            return None
+        return importlib.util.spec_from_loader(fullname, self, origin=self.labs[fullname].get("notebook"))
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        lab = self.labs[module.__name__]
+        if "error" in lab:
+            raise loader.LabLoadError(lab["error"])
+        loader.exec_cells(lab["notebook"], [tuple(c) for c in lab["cells"]], module)
+
+
+class Server:
+    def __init__(self, conn: Connection):
+        self.conn = conn
+        self.send_lock = threading.Lock()
+        self.objects: dict[int, object] = {}
+        self.next_handle = 1
+        self.candidates: dict[int, object] = {}     # handle -> candidate, polled for is_leader
+        self.last_leader: dict[int, object] = {}
+        self.pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="sandbox-request")
+        self.poller = None
+        self.finder = None
+
+    # --- sending -------------------------------------------------------------------
+
+    def send(self, message: dict) -> None:
+        with self.send_lock:
+            wire.send(self.conn, message)
+
+    def emit(self, **event) -> None:
+        event.setdefault("t", time.monotonic())
+        try:
+            self.send({"event": event})
+        except (OSError, ValueError):
+            pass                    # the grader has gone; we will be ended shortly
+
+    def keep(self, obj) -> int:
+        handle = self.next_handle
+        self.next_handle += 1
+        self.objects[handle] = obj
+        return handle
+
+    # --- the loop ------------------------------------------------------------------
+
+    def serve(self) -> None:
+        while True:
+            try:
+                message = wire.receive(self.conn)
+            except (EOFError, OSError):
+                os._exit(0)
+            op = message.get("op")
+            if op == "exit":
+                self.send({"id": message.get("id"), "ok": None})
+                os._exit(0)
+            # every request in a thread of its own: a blocking start() must not stop
+            # the grader from reading another candidate's state meanwhile
+            self.pool.submit(self.answer, message)
+
+    def answer(self, message: dict) -> None:
+        rid = message.get("id")
+        try:
+            handler = getattr(self, "op_" + str(message.get("op")), None)
+            if handler is None:
+                raise ProtocolError(f"unknown request {message.get('op')!r}")
+            result = handler(**message.get("args", {}))
+            self.send({"id": rid, "ok": wire.encode(result)})
+        except ProtocolError as e:
+            self.send({"id": rid, "error": {"kind": "protocol", "type": "ProtocolError",
+                                            "message": str(e)}})
+        except BaseException as e:   # the learner's code raised (SystemExit included)
+            self.send({"id": rid, "error": {
+                "kind": "learner", "type": type(e).__name__,
+                "module": type(e).__module__, "message": _text(e)[:2000],
+                "where": learner_where(e.__traceback__),
+                "trace": "".join(traceback.format_exception(e, limit=-12))[-4000:]}})
+
+    def obj(self, handle, kind=None):
+        try:
+            found = self.objects[handle]
+        except (KeyError, TypeError):
+            raise ProtocolError(f"no object {handle!r}") from None
+        if kind is not None and not isinstance(found, kind):
+            raise ProtocolError(f"object {handle!r} is not a {kind.__name__}")
+        return found
+
+    # --- requests ------------------------------------------------------------------
+
+    def op_hello(self):
+        return {"pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0]}
+
+    def op_load(self, labs):
+        """Remember the solution cells of every lab; each is run at its first import."""
+        self.finder = CellsFinder(labs)
+        sys.meta_path.insert(0, self.finder)
+
+    def op_import(self, module):
+        """Load a lab; its top-level names (so a missing one can be named)."""
+        mod = importlib.import_module(module)
+        return sorted(k for k in vars(mod) if not k.startswith("_"))
+
+    def op_call(self, module, name, args=(), kwargs=None):
+        function = getattr(importlib.import_module(module), name)
+        args = wire.decode(list(args), self.objects)
+        kwargs = wire.decode(kwargs or {}, self.objects)
+        return function(*args, **kwargs)
+
+    def op_client(self, hosts, chroot="", session_timeout=2.0, auth=None, acl=None, reconnect=None):
+        from kazoo.client import KazooClient
+        from kazoo.security import ACL, Id
+        options = {}
+        if auth:
+            options["auth_data"] = [tuple(a) for a in auth]
+        if acl:
+            options["default_acl"] = [ACL(perms, Id(scheme, ident)) for perms, scheme, ident in acl]
+        if reconnect:
+            options["connection_retry"] = dict(reconnect)
+        client = KazooClient(hosts=hosts + chroot, timeout=session_timeout, **options)
+        handle = self.keep(client)
+        # first listener of all: a state change is reported before a candidate reacts to it
+        client.add_listener(lambda state: self.emit(kind="state", client=handle, state=str(state)))
+        client.start(timeout=15)
+        return {"handle": handle, **self.op_client_info(handle)}
+
+    def op_client_info(self, client):
+        from kazoo.client import KazooClient
+        c = self.obj(client, KazooClient)
+        cid = c.client_id
+        return {"session_id": cid[0] if cid else None,
+                "password": cid[1].hex() if cid else None,
+                "connected": bool(c.connected), "state": str(c.state)}
+
+    def op_client_stop(self, client, close=True):
+        from kazoo.client import KazooClient
+        c = self.obj(client, KazooClient)
+        c.stop()
+        if close:
+            c.close()
+
+    # plain kazoo calls a check makes with a learner's client (its session, its server)
+    CLIENT_CALLS = {"create", "delete", "sync", "ensure_path"}
+
+    def op_client_call(self, client, method, args=(), kwargs=None):
+        from kazoo.client import KazooClient
+        if method not in self.CLIENT_CALLS:
+            raise ProtocolError(f"{method!r} is not a client call a check may make")
+        return getattr(self.obj(client, KazooClient), method)(*wire.decode(list(args)),
+                                                              **wire.decode(kwargs or {}))
+
+    def op_new(self, module, cls, client, path, callbacks=("on_elected",)):
+        """Build a candidate; its callbacks report each call, with is_leader as seen inside."""
+        klass = getattr(importlib.import_module(module), cls)
+        zk = self.obj(client)
+        handle = self.next_handle
+        self.next_handle += 1
+        box = {}
+
+        def reporter(name):
+            def callback(*_args, **_kwargs):
+                cand = box.get("cand")
+                try:
+                    leading = getattr(cand, "is_leader", None)
+                except Exception:
+                    leading = None
+                self.emit(kind="callback", cand=handle, name=name,
+                          is_leader=leading if isinstance(leading, bool) else repr(leading))
+            return callback
+
+        kwargs = {name: reporter(name) for name in callbacks}
+        cand = klass(zk, path, **kwargs)
+        box["cand"] = cand
+        self.objects[handle] = cand
+        self.candidates[handle] = cand
+        self.last_leader[handle] = False
+        if self.poller is None:
+            self.poller = threading.Thread(target=self.poll_leaders, daemon=True,
+                                           name="sandbox-leader-poll")
+            self.poller.start()
+        return handle
+
+    def op_method(self, cand, name, args=()):
+        if name not in ("start", "resign"):
+            raise ProtocolError(f"method {name!r} is not part of the interface")
+        return getattr(self.obj(cand), name)(*wire.decode(list(args)))
+
+    def op_attrs(self, cand, names):
+        target = self.obj(cand)
+        return {n: getattr(target, n) for n in names}
+
+    def op_quiesce(self, clients, rounds=2, limit=5.0):
+        from ..elections import quiesce
+        quiesce([self.obj(c) for c in clients], rounds=rounds, timeout=limit)
+
+    def op_reset(self, limit=5.0):
+        """End a check: stop polling its candidates, close its clients (all at once, bounded)."""
+        from ..checkkit import close_quietly
+        from kazoo.client import KazooClient
+        self.candidates.clear()
+        self.last_leader.clear()
+        clients = [o for o in self.objects.values() if isinstance(o, KazooClient)]
+        closers = [threading.Thread(target=close_quietly, args=(c, limit), daemon=True)
+                   for c in clients]
+        for t in closers:
+            t.start()
+        for t in closers:
+            t.join(limit)
+        self.objects.clear()
+        return sum(t.is_alive() for t in closers)
+
+    def op_saboteur(self, client, killer, doomed):
+        """Wrap a client so that the node before its owner's vanishes right after each
+        get_children (lab 4's race), when that node is one of ``doomed``."""
+        from .saboteur import Saboteur
+        return self.keep(Saboteur(self.obj(client), self.obj(killer), doomed))
+
+    def op_saboteur_state(self, saboteur, doomed=None):
+        s = self.obj(saboteur)
+        if doomed is not None:
+            s.doomed = set(doomed)
+        return {"deleted": list(s.deleted), "reads": s.reads}
+
+    # --- what the grader watches -------------------------------------------------
+
+    def poll_leaders(self) -> None:
+        while True:
+            time.sleep(POLL)
+            for handle, cand in list(self.candidates.items()):
+                try:
+                    leading = bool(getattr(cand, "is_leader", False))
+                except Exception:
+                    leading = False
+                if leading != self.last_leader.get(handle):
+                    self.last_leader[handle] = leading
+                    self.emit(kind="leader", cand=handle, value=leading)
+
+
+class ProtocolError(Exception):
+    """The grader asked for something this sandbox does not offer."""
+
+
+def _text(e: BaseException) -> str:
+    try:
+        return str(e)
+    except Exception:
+        return f"<{type(e).__name__} whose str() raised>"
+
+
+def main() -> None:
+    fd = int(sys.argv[1])
+    own_uid = sys.argv[2] == "own-uid"
+    limit_resources(own_uid)
+    import logging
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
+                        format="%(name)s %(levelname)s: %(message)s")
+    Server(Connection(fd)).serve()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,473 @@
+"""The grader's side of the sandbox: start it, ask it things, hear what happens.
+
+    sb = Sandbox(jail, labs)                 # labs: sources of the solution cells
+    lab = sb.lab("predecessor_watch")        # RemoteLab: functions and classes by name
+    zk = sb.client(hosts, chroot="/ns")      # a kazoo client that lives in the sandbox
+    cand = lab.Candidate(zk, "/election", callbacks=("on_elected",))
+    cand.start(); cand.is_leader; cand.elected_flags
+    sb.close()
+
+Every answer is decoded as data (``wire``); an exception in the learner's code
+comes back as a ``LearnerError`` carrying its type name, message and notebook
+cell and line, never as an object. The reader thread only files answers and
+events: no code from the sandbox, and no callback of a check, runs on it.
+"""
+from __future__ import annotations
+
+import collections
+import signal
+import socket
+import threading
+import time
+from multiprocessing.connection import Connection
+
+from . import wire
+from .jail import Jail, end_group
+
+DEFAULT_TIMEOUT = 30.0
+OUTPUT_KEEP = 64 * 1024          # bytes of the learner's output kept (the tail)
+
+
+class LearnerError(Exception):
+    """The learner's code raised, hung, or ended its process."""
+
+    def __init__(self, type_name: str, message: str, where: str = ""):
+        super().__init__(f"{type_name}: {message}" if message else type_name)
+        self.type_name, self.message, self.where = type_name, message, where
+
+    def learner_text(self) -> str:
+        where = f"\n  where: {self.where}" if self.where else ""
+        return f"Your code raised {self.type_name}: {self.message}{where}"
+
+
+class LearnerNotImplemented(LearnerError, NotImplementedError):
+    def learner_text(self) -> str:
+        where = f"\n  where: {self.where}" if self.where else ""
+        return f"Not done yet: {self.message or 'this part of the lab is still a stub'}{where}"
+
+
+class LearnerTimeout(LearnerError):
+    def learner_text(self) -> str:
+        return self.message
+
+
+class SandboxGone(LearnerError):
+    def learner_text(self) -> str:
+        return self.message
+
+
+class SandboxError(RuntimeError):
+    """The sandbox broke the protocol or could not start: the grader's problem to report."""
+
+
+def learner_error(error: dict) -> LearnerError:
+    type_name = str(error.get("type", "Exception"))
+    cls = LearnerNotImplemented if type_name == "NotImplementedError" else LearnerError
+    made = cls(type_name, str(error.get("message", "")), str(error.get("where", "")))
+    made.trace = str(error.get("trace", ""))        # for the log file, never run
+    return made
+
+
+class Sandbox:
+    """One process running the learner's code, under ``jail``."""
+
+    def __init__(self, jail: Jail, labs: dict, label: str = "sandbox"):
+        self.jail, self.label = jail, label
+        self._lock = threading.Lock()
+        self._replies: dict[int, dict] = {}
+        self._waiting: dict[int, threading.Event] = {}
+        self._next_id = 1
+        self._events = threading.Condition()
+        self.timeline: list[dict] = []           # every event, in the order it came
+        self._listeners: dict[int, list] = collections.defaultdict(list)
+        self._output = collections.deque()
+        self._output_size = 0
+        self.output_total = 0
+        self.gone = None                          # why the process ended, once it has
+        self.home = jail.home()
+        ours, theirs = socket.socketpair()
+        try:
+            self.proc = jail.spawn(theirs.fileno(), self.home)
+        finally:
+            theirs.close()
+        self.conn = Connection(ours.detach())
+        self._reader = threading.Thread(target=self._read, daemon=True, name=f"{label}-reader")
+        self._reader.start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True, name=f"{label}-output")
+        self._drainer.start()
+        try:
+            self.info = self.request("hello", timeout=30)
+            self.request("load", labs=labs, timeout=30)
+        except LearnerError as e:
+            self.close()
+            raise SandboxError(f"the sandbox did not start: {e}\n{self.output()}") from None
+
+    # --- the wire ------------------------------------------------------------------
+
+    def request(self, op: str, timeout: float | None = DEFAULT_TIMEOUT, what: str = "", **args):
+        """Send a request; its decoded answer, or the learner's exception raised here."""
+        if self.gone:
+            raise SandboxGone("SandboxGone", self.gone)
+        with self._lock:
+            rid = self._next_id
+            self._next_id += 1
+            done = self._waiting[rid] = threading.Event()
+        try:
+            wire.send(self.conn, {"id": rid, "op": op, "args": args})
+        except (OSError, ValueError):
+            self._ended()
+            raise SandboxGone("SandboxGone", self.gone) from None
+        if not done.wait(timeout):
+            with self._lock:
+                self._waiting.pop(rid, None)
+            if self.gone:
+                raise SandboxGone("SandboxGone", self.gone)
+            # The process is stuck in the learner's code; nothing it says can be trusted now.
+            self.kill(f"it was ended after {what or op} ran for {timeout:.0f} s")
+            raise LearnerTimeout("Timeout", f"Your {what or op} did not return within "
+                                 f"{timeout:.0f} s. Look for a wait without a timeout, or a "
+                                 "callback that blocks kazoo's event thread.")
+        reply = self._replies.pop(rid)
+        if "error" in reply:
+            error = reply["error"] if isinstance(reply["error"], dict) else {}
+            if error.get("kind") == "protocol":
+                raise SandboxError(f"the sandbox refused {op}: {error.get('message')}")
+            raise learner_error(error)
+        return wire.decode(reply.get("ok"))
+
+    def _read(self) -> None:
+        while True:
+            try:
+                message = wire.receive(self.conn)
+            except (EOFError, OSError):
+                break
+            except Exception as e:      # not JSON, too long, too deep: it broke the protocol
+                self.kill(f"it sent something that is not a message ({type(e).__name__})")
+                break
+            if "event" in message and isinstance(message["event"], dict):
+                self._file_event(message["event"])
+                continue
+            rid = message.get("id")
+            with self._lock:
+                done = self._waiting.pop(rid, None) if isinstance(rid, int) else None
+            if done is not None:
+                self._replies[rid] = message
+                done.set()
+        self._ended()
+
+    def _file_event(self, event: dict) -> None:
+        if not isinstance(event.get("t"), (int, float)):
+            return
+        with self._events:
+            self.timeline.append(event)
+            self._events.notify_all()
+        if event.get("kind") == "state":
+            for listener in list(self._listeners.get(event.get("client"), ())):
+                try:
+                    listener(event.get("state"))
+                except Exception:
+                    pass
+
+    def _ended(self) -> None:
+        if self.gone is None:
+            code = self.proc.poll()
+            if code is None:
+                try:
+                    code = self.proc.wait(timeout=2)
+                except Exception:
+                    code = None
+            if code is not None and code < 0:
+                name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else -code
+                self.gone = f"the process running your code was killed by {name}"
+                if -code == signal.SIGXCPU:
+                    self.gone += " (it used up its CPU time)"
+            elif code is not None:
+                self.gone = f"the process running your code ended (exit code {code})"
+            else:
+                self.gone = "the process running your code stopped answering"
+            self.gone = (f"Your code ended the sandbox it ran in: {self.gone}. "
+                         "Never call exit() or os._exit() in a lab.")
+        with self._lock:
+            waiting = list(self._waiting.values())
+            self._waiting.clear()
+        for done in waiting:
+            done.set()
+        with self._events:
+            self._events.notify_all()
+
+    def _drain(self) -> None:
+        """Keep the tail of what the learner's code prints; never block it."""
+        out = self.proc.stdout
+        while True:
+            chunk = out.read1(8192) if hasattr(out, "read1") else out.read(8192)
+            if not chunk:
+                return
+            self.output_total += len(chunk)
+            self._output.append(chunk)
+            self._output_size += len(chunk)
+            while self._output_size > OUTPUT_KEEP and len(self._output) > 1:
+                self._output_size -= len(self._output.popleft())
+
+    def output(self, since: int = 0, lines: int = 15) -> str:
+        """The last ``lines`` lines the learner's code printed after byte ``since``."""
+        data = b"".join(self._output)
+        new = min(len(data), self.output_total - since)
+        text = data[len(data) - new:].decode("utf-8", "replace") if new > 0 else ""
+        tail = text.splitlines()[-lines:]
+        return "\n".join(line[:300] for line in tail)
+
+    # --- events ----------------------------------------------------------------------
+
+    def events(self, kind: str | None = None, **match) -> list[dict]:
+        with self._events:
+            return [e for e in self.timeline if (kind is None or e.get("kind") == kind)
+                    and all(e.get(k) == v for k, v in match.items())]
+
+    def wait_event(self, predicate, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        with self._events:
+            while not predicate():
+                left = deadline - time.monotonic()
+                if left <= 0 or self.gone:
+                    return bool(predicate())
+                self._events.wait(left)
+            return True
+
+    # --- objects ---------------------------------------------------------------------
+
+    def lab(self, module: str) -> "RemoteLab":
+        return RemoteLab(self, module)
+
+    def client(self, hosts: str, chroot: str = "", timeout: float = 2.0, auth=None, acl=None,
+               reconnect=None, label: str = "", proxy=None) -> "RemoteClient":
+        info = self.request("client", hosts=hosts, chroot=chroot, session_timeout=timeout,
+                            auth=auth, acl=acl, reconnect=reconnect, timeout=30,
+                            what="starting a client")
+        return RemoteClient(self, info, chroot, timeout, label, proxy)
+
+    # --- life ------------------------------------------------------------------------
+
+    def pause(self) -> None:
+        """SIGSTOP the learner's process (and its group): a frozen leader."""
+        signal_group(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        signal_group(self.proc.pid, signal.SIGCONT)
+
+    def kill(self, why: str) -> None:
+        if self.gone is None:
+            self.gone = f"Your code was stopped: {why}."
+        end_group(self.proc)
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Ask it to exit; end its process group whatever it answers."""
+        if self.gone is None and self.proc.poll() is None:
+            try:
+                self.request("exit", timeout=2)
+            except (LearnerError, SandboxError):
+                pass
+        self.gone = self.gone or "closed"
+        end_group(self.proc)
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+
+def signal_group(pid: int, sig: int) -> None:
+    import os
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+class RemoteLab:
+    """A lab module in the sandbox: ``lab.register(zk, path)`` calls it there."""
+
+    def __init__(self, sandbox: Sandbox, module: str):
+        self._sandbox, self._module = sandbox, module
+
+    def __getattr__(self, name: str):
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return RemoteName(self._sandbox, self._module, name)
+
+
+class RemoteName:
+    """A function (called with plain data) or a candidate class (built remotely)."""
+
+    def __init__(self, sandbox: Sandbox, module: str, name: str):
+        self.sandbox, self.module, self.name = sandbox, module, name
+
+    def __call__(self, *args, timeout: float = DEFAULT_TIMEOUT, **kwargs):
+        encode = [wire.encode(_ref(a)) for a in args]
+        return self.sandbox.request("call", module=self.module, name=self.name, args=encode,
+                                    kwargs={k: wire.encode(_ref(v)) for k, v in kwargs.items()},
+                                    timeout=timeout, what=f"{self.name}()")
+
+    def candidate(self, client: "RemoteClient", path: str, callbacks=("on_elected",),
+                  label: str = "") -> "RemoteCandidate":
+        """Build one of the lab's candidate classes on a sandbox client (not started)."""
+        handle = self.sandbox.request("new", module=self.module, cls=self.name,
+                                      client=client.handle, path=path, callbacks=list(callbacks),
+                                      what=f"{self.name}(...)")
+        return RemoteCandidate(self.sandbox, handle, client, label or f"candidate {handle}")
+
+
+def _ref(value):
+    return wire.ClientRef(value.handle) if isinstance(value, (RemoteClient, RemoteSaboteur)) else value
+
+
+class RemoteClient:
+    """A kazoo client living in the sandbox. The grader sees its session, never its calls."""
+
+    def __init__(self, sandbox: Sandbox, info: dict, chroot: str, timeout: float, label: str,
+                 proxy=None):
+        self.sandbox, self.handle = sandbox, info["handle"]
+        self.chroot, self.label, self.proxy = chroot, label, proxy
+        self._session_timeout = int(timeout * 1000)     # what Ensemble.expire_session reads
+        self.first_session = info.get("session_id")
+        self._wrapped = {}
+
+    def info(self) -> dict:
+        return self.sandbox.request("client_info", client=self.handle, timeout=10)
+
+    @property
+    def client_id(self):
+        info = self.info()
+        if info.get("session_id") is None:
+            return None
+        return int(info["session_id"]), bytes.fromhex(info["password"])
+
+    @property
+    def session_id(self):
+        cid = self.client_id
+        return cid[0] if cid else None
+
+    @property
+    def connected(self) -> bool:
+        return bool(self.info().get("connected"))
+
+    def states(self, since: float = 0.0) -> list[str]:
+        return [e["state"] for e in self.sandbox.events("state", client=self.handle)
+                if e["t"] >= since]
+
+    def add_listener(self, listener) -> None:
+        """Grader-side listener of this client's states (run on the reader thread: keep it short)."""
+        def wrapped(state, _l=listener):
+            _l(_kazoo_state(state))
+        self._wrapped[id(listener)] = wrapped
+        self.sandbox._listeners[self.handle].append(wrapped)
+
+    def remove_listener(self, listener) -> None:
+        wrapped = self._wrapped.pop(id(listener), None)
+        if wrapped in self.sandbox._listeners[self.handle]:
+            self.sandbox._listeners[self.handle].remove(wrapped)
+
+    # the check's own calls through this client: its session, its server's view
+    def _call(self, method, *args, **kwargs):
+        return self.sandbox.request("client_call", client=self.handle, method=method,
+                                    args=[wire.encode(a) for a in args],
+                                    kwargs={k: wire.encode(v) for k, v in kwargs.items()},
+                                    timeout=15, what=f"the client's {method}()")
+
+    def sync(self, path: str = "/"):
+        """Bring this client's server up to date (before the learner's code reads through it)."""
+        return self._call("sync", path)
+
+    def create(self, path: str, value: bytes = b"", **kwargs) -> str:
+        """A node owned by this client's session (for a check's set-up)."""
+        return self._call("create", path, value, **kwargs)
+
+    def delete(self, path: str) -> None:
+        return self._call("delete", path)
+
+    def stop(self) -> None:
+        self.sandbox.request("client_stop", client=self.handle, close=False, timeout=10,
+                             what="the client's stop()")
+
+    def close(self) -> None:
+        self.sandbox.request("client_stop", client=self.handle, close=True, timeout=10,
+                             what="the client's close()")
+
+    def __repr__(self):
+        return f"<sandbox client {self.label or self.handle}>"
+
+
+def _kazoo_state(text):
+    from kazoo.client import KazooState
+    return {"CONNECTED": KazooState.CONNECTED, "SUSPENDED": KazooState.SUSPENDED,
+            "LOST": KazooState.LOST}.get(str(text), text)
+
+
+class RemoteSaboteur:
+    """Lab 4's race wrapper around a sandbox client (``harness.sandbox.saboteur``)."""
+
+    def __init__(self, sandbox: Sandbox, real: RemoteClient, killer: RemoteClient, doomed):
+        self.sandbox, self.real = sandbox, real
+        self.handle = sandbox.request("saboteur", client=real.handle, killer=killer.handle,
+                                      doomed=list(doomed))
+
+    def state(self, doomed=None) -> dict:
+        return self.sandbox.request("saboteur_state", saboteur=self.handle,
+                                    doomed=None if doomed is None else list(doomed), timeout=10)
+
+    @property
+    def deleted(self) -> list[str]:
+        return self.state()["deleted"]
+
+
+class RemoteCandidate:
+    """A candidate object in the sandbox, and what its callbacks reported."""
+
+    def __init__(self, sandbox: Sandbox, handle: int, client: RemoteClient, label: str):
+        self.sandbox, self.handle, self.zk, self.label = sandbox, handle, client, label
+
+    def start(self, timeout: float = DEFAULT_TIMEOUT):
+        return self.sandbox.request("method", cand=self.handle, name="start", timeout=timeout,
+                                    what=f"start() ({self.label})")
+
+    def resign(self, timeout: float = DEFAULT_TIMEOUT):
+        return self.sandbox.request("method", cand=self.handle, name="resign", timeout=timeout,
+                                    what=f"resign() ({self.label})")
+
+    def attrs(self, *names) -> dict:
+        return self.sandbox.request("attrs", cand=self.handle, names=list(names), timeout=10,
+                                    what=f"reading {', '.join(names)} ({self.label})")
+
+    @property
+    def node(self):
+        return self.attrs("node")["node"]
+
+    @property
+    def is_leader(self):
+        return self.attrs("is_leader")["is_leader"]
+
+    @property
+    def watching(self):
+        return self.attrs("watching")["watching"]
+
+    # what the callbacks and the leader poll reported, in order
+    def calls(self, name: str) -> list[dict]:
+        return self.sandbox.events("callback", cand=self.handle, name=name)
+
+    @property
+    def elected_flags(self) -> list:
+        """is_leader as seen inside each on_elected call."""
+        return [e.get("is_leader") for e in self.calls("on_elected")]
+
+    @property
+    def elected(self) -> int:
+        return len(self.calls("on_elected"))
+
+    @property
+    def revoked(self) -> int:
+        return len(self.calls("on_revoked"))
+
+    def __repr__(self):
+        return f"<{self.label}>"

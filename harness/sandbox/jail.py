@@ -1,0 +1,194 @@
+"""Least privilege for the learner's process: a user of its own, limits, an end.
+
+One ``Jail`` per grading run (one pytest session grades one submission):
+
+- **A uid of its own.** When the grader runs as root, every sandbox of the run
+  runs as a numeric uid/gid taken from a pool (``UID_BASE`` + slot, held by a
+  lock file for the whole run), with no supplementary groups. Two submissions
+  graded at once never share a uid, so neither can signal, trace or read the
+  other's processes, and the grader's files (results, hidden checks, the
+  grader's secret) are root's and not readable or writable by it. Without root
+  there is no other uid to take: the sandbox runs as the grader's user, with
+  the same limits, and the grade is only as trustworthy as that machine's user
+  (a learner checking their own work; an instructor grades as root).
+- **What it can read.** The sandbox imports only a copy of the harness and of
+  kazoo made for this run in a world-readable temporary folder, with an
+  interpreter that uid can run (the venv's may live under /root).
+- **An end.** Each sandbox leads its own process group; at the end of the run
+  every process of the run's uid is killed, however it forked or detached.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+UID_BASE = 61000
+SLOTS = 64
+LOCKS = Path(tempfile.gettempdir()) / "zk-workshop-jail"
+
+
+class JailError(RuntimeError):
+    """The sandbox could not be set up (the grader's machine, not the learner's code)."""
+
+
+def _copy_tree(src: Path, dest: Path) -> None:
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+
+
+class Jail:
+    def __init__(self):
+        self.uid = None
+        self._lock = None
+        if os.geteuid() == 0:
+            self.uid = self._take_slot()
+        self.root = Path(tempfile.mkdtemp(prefix="zk-sandbox-"))
+        self.lib = self.root / "lib"
+        self._build_lib()
+        os.chmod(self.root, 0o755)
+        self.python = self._pick_python()
+
+    # --- set-up ----------------------------------------------------------------
+
+    def _take_slot(self) -> int:
+        LOCKS.mkdir(mode=0o700, exist_ok=True)
+        for slot in range(SLOTS):
+            f = open(LOCKS / f"slot-{slot}.lock", "w")
+            try:
+                fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                f.close()
+                continue
+            self._lock = f
+            uid = UID_BASE + slot
+            self._kill_uid(uid)         # a previous run cut off before its end
+            return uid
+        raise JailError(f"all {SLOTS} sandbox uids are in use (lock files in {LOCKS})")
+
+    def _build_lib(self) -> None:
+        """A world-readable copy of what the sandbox imports: harness, labs.toml, kazoo."""
+        import kazoo
+        from .. import manifest
+        self.lib.mkdir()
+        _copy_tree(manifest.REPO / "harness", self.lib / "harness")
+        shutil.copy(manifest.MANIFEST, self.lib / manifest.MANIFEST.name)
+        _copy_tree(Path(kazoo.__file__).parent, self.lib / "kazoo")
+        for path in [self.lib, *self.lib.rglob("*")]:
+            os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+    def _pick_python(self) -> str:
+        """An interpreter the sandbox's uid can run, of this Python's version if possible."""
+        version = f"{sys.version_info.major}.{sys.version_info.minor}"
+        options = [os.path.realpath(sys.executable), f"/usr/bin/python{version}", "/usr/bin/python3"]
+        tried = []
+        for python in dict.fromkeys(options):
+            if not os.path.exists(python):
+                continue
+            try:
+                probe = subprocess.run([python, *self.python_flags(), "-c",
+                                        f"import sys; sys.path.insert(0, {str(self.lib)!r}); "
+                                        "import kazoo.client, harness.sandbox.child"],
+                                       capture_output=True, text=True, timeout=30,
+                                       **self.credentials(), cwd=self.root, env=self.env(self.root))
+            except OSError as e:        # e.g. an interpreter under /root, closed to other users
+                tried.append(f"{python}: {e.strerror}")
+                continue
+            if probe.returncode == 0:
+                return python
+            tried.append(f"{python}: {(probe.stderr.strip().splitlines() or ['?'])[-1]}")
+        raise JailError("no Python interpreter can run the sandbox as uid "
+                        f"{self.uid}: " + "; ".join(tried))
+
+    # --- spawning ----------------------------------------------------------------
+
+    def python_flags(self) -> list[str]:
+        # -I: no user site, no PYTHON* variables, no cwd on the path; -S: no site-packages.
+        # The path is set by the bootstrap below to the run's copy of the library.
+        return ["-I", "-S", "-W", "ignore::DeprecationWarning"]
+
+    def credentials(self) -> dict:
+        if self.uid is None:
+            return {}
+        return {"user": self.uid, "group": self.uid, "extra_groups": []}
+
+    def env(self, home: Path) -> dict:
+        return {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home),
+                "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONUNBUFFERED": "1",
+                "ZK_SANDBOX_LIB": str(self.lib)}
+
+    def home(self) -> Path:
+        """A private, writable working folder for one sandbox."""
+        home = Path(tempfile.mkdtemp(prefix="home-", dir=self.root))
+        if self.uid is not None:
+            os.chown(home, self.uid, self.uid)
+        os.chmod(home, 0o700)
+        return home
+
+    def spawn(self, fd: int, home: Path) -> subprocess.Popen:
+        bootstrap = ("import sys; sys.path.insert(0, sys.argv[3]); "
+                     "from harness.sandbox import child; child.main()")
+        return subprocess.Popen(
+            [self.python, *self.python_flags(), "-c", bootstrap, str(fd),
+             "own-uid" if self.uid is not None else "same-uid", str(self.lib)],
+            pass_fds=[fd], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT, cwd=home, env=self.env(home),
+            start_new_session=True, **self.credentials())
+
+    # --- the end -------------------------------------------------------------------
+
+    @staticmethod
+    def _pids_of(uid: int) -> list[int]:
+        pids = []
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    if os.stat(f"/proc/{entry}").st_uid == uid:
+                        pids.append(int(entry))
+                except OSError:
+                    pass
+        return pids
+
+    @classmethod
+    def _kill_uid(cls, uid: int, timeout: float = 5.0) -> bool:
+        """Kill every process of ``uid``; kill(-1) from that uid reaches forks in flight."""
+        deadline = time.monotonic() + timeout
+        while cls._pids_of(uid):
+            subprocess.run(["kill", "-KILL", "-1"], user=uid, group=uid, extra_groups=[],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    def kill_all(self) -> None:
+        if self.uid is not None:
+            self._kill_uid(self.uid)
+
+    def close(self) -> None:
+        self.kill_all()
+        shutil.rmtree(self.root, ignore_errors=True)
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+
+def end_group(proc: subprocess.Popen) -> None:
+    """Kill a sandbox and everything in its process group."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.kill()
+    except ProcessLookupError:
+        pass
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        pass

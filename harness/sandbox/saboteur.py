@@ -1,0 +1,52 @@
+"""Lab 4's race, provoked from inside the sandbox.
+
+A ``Saboteur`` stands in for the racing candidate's KazooClient; the real
+client does every call. Right after one of the racer's ``get_children()``
+calls returns, and before the racer can set its watch, another client deletes
+the racer's predecessor, if that predecessor is one of the ``doomed`` nodes.
+It lives in the sandbox because the race is between two calls of the
+learner's code; the grader checks on the servers that each node it reports
+deleted is really gone.
+"""
+from kazoo.exceptions import NoNodeError
+
+MARKER = "-n_"
+
+
+def _seq(name: str) -> int:
+    return int(name.rsplit(MARKER, 1)[1])
+
+
+class Saboteur:
+    def __init__(self, real, killer, doomed):
+        self._real = real
+        self._killer = killer
+        self.doomed = set(doomed)        # names of nodes we may delete
+        self.deleted = []
+        self.reads = 0                   # get_children calls seen after the create
+        self.own = None
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def create(self, path, *args, **kwargs):
+        made = self._real.create(path, *args, **kwargs)
+        self.own = made.rsplit("/", 1)[1]
+        return made
+
+    def get_children(self, path, *args, **kwargs):
+        children = self._real.get_children(path, *args, **kwargs)
+        names = [c for c in children if MARKER in c]
+        if self.own in names:
+            self.reads += 1
+            order = sorted(names, key=_seq)
+            i = order.index(self.own)
+            if i > 0 and order[i - 1] in self.doomed:
+                victim = order[i - 1]
+                self.doomed.discard(victim)
+                try:
+                    self._killer.delete(f"{path.rstrip('/')}/{victim}")
+                    self.deleted.append(victim)
+                except NoNodeError:
+                    pass
+        return children

@@ -1,0 +1,279 @@
+"""The world a check talks to: the learner's code on one side, the ensemble on the other.
+
+MIT 6.5840's ``config.go`` is the model: one object per check that owns
+everything the check starts, with verbs a check reads like a script.
+
+    def test_something(world):
+        zk = world.client()                      # a kazoo client in the learner's sandbox
+        a, b = world.start("Candidate", 2)       # candidates on clients of their own
+        world.expect_one_leader([a, b], a)
+        world.expire(a.zk)                       # a real expiry, done by the servers
+        world.quiesce([a, b])                    # every notification handled by their callbacks
+        world.observer.exists(a.node)            # the grader's own client reads the truth
+
+Two sides, never mixed:
+
+- **The learner's side** lives in the sandbox (``harness.sandbox``): the lab's
+  functions (``world.lab``), the clients passed to them (``world.client``),
+  the candidates built on those clients. What it reports (a return value,
+  ``is_leader``, a callback) is a claim.
+- **The grader's side** lives here: ``world.observer`` and
+  ``world.grader_client()`` are the grader's own kazoo clients, the ensemble
+  (``world.ensemble``: ``wchc``, ``cons``, ``mntr``, kills, expiries), and the
+  fault proxies. The servers' word is the ground truth.
+
+Each check's namespace (a znode of its own) carries a digest ACL: the grader's
+credential, and this run's learner credential (the sandbox's clients create
+their nodes with that ACL). Another submission graded on the same ensemble at
+the same time holds another credential and can neither read nor change them.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from kazoo.security import ACL, Id, Permissions, make_digest_acl
+
+from . import loader, manifest
+from .checkkit import RECONNECT, CheckFailure, close_quietly, session_id
+from .sandbox.host import LearnerError, LearnerTimeout, Sandbox
+from .sandbox.jail import Jail
+
+SESSION_TIMEOUT = 2.0           # seconds; 10 ticks of the ensemble
+ELECTION = "/election"
+
+
+def grader_secret() -> str:
+    """The grader's ZooKeeper password, in a file only the grader's user can read."""
+    from .launcher import state_dir
+    path = state_dir() / "grader-secret"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(24))
+        return path.read_text().strip()
+    except OSError:
+        return secrets.token_hex(24)      # unreadable state folder: a secret for this run only
+
+
+class Credential:
+    def __init__(self, user: str, password: str):
+        self.user, self.password = user, password
+
+    @property
+    def auth(self) -> tuple[str, str]:
+        return ("digest", f"{self.user}:{self.password}")
+
+    def acl(self, **perms) -> ACL:
+        return make_digest_acl(self.user, self.password, **(perms or {"all": True}))
+
+
+def acl_as_data(acls) -> list:
+    """ACLs as plain data for the sandbox: [[perms, scheme, id]]."""
+    return [[a.perms, a.id.scheme, a.id.id] for a in acls]
+
+
+class Grading:
+    """What one grading run (one pytest session, one submission) shares between its checks."""
+
+    def __init__(self, ensemble, submission: Path, cells_override: dict | None = None):
+        self.ensemble = ensemble
+        self.submission = Path(submission)
+        self.cells_override = cells_override or {}      # module -> cells, from check()
+        self.grader = Credential("grader", grader_secret())
+        self.learner = Credential("learner", secrets.token_hex(16))
+        self.jail = None
+        self.sandboxes: dict[str, Sandbox] = {}
+        self.imported: dict[str, str | None] = {}        # module -> load error, or None
+
+    # the ACL every namespace and every node of the learner's carries
+    def namespace_acl(self) -> list[ACL]:
+        return [self.grader.acl(), self.learner.acl()]
+
+    def labs_payload(self) -> dict:
+        """The solution cells of every lab, as data (the sandbox never reads the files)."""
+        out = {}
+        for lab in manifest.labs():
+            if lab.module in self.cells_override:
+                out[lab.module] = {"notebook": lab.notebook, "cells": self.cells_override[lab.module]}
+                continue
+            try:
+                cells = loader.solution_cells(self.submission / lab.notebook)
+                if not cells:
+                    raise loader.LabLoadError(
+                        f"{lab.notebook} has no code cell tagged '{loader.SOLUTION_TAG}' "
+                        "(View > Cell Toolbar > Tags in Jupyter)")
+                out[lab.module] = {"notebook": lab.notebook, "cells": cells}
+            except loader.LabLoadError as e:
+                out[lab.module] = {"error": str(e)}
+        return out
+
+    def new_sandbox(self, label: str) -> Sandbox:
+        if self.jail is None:
+            self.jail = Jail()
+        return Sandbox(self.jail, self.labs_payload(), label=label)
+
+    def sandbox_for(self, module: str) -> Sandbox:
+        """The lab's own sandbox, started anew if the last one ended or hung."""
+        sb = self.sandboxes.get(module)
+        if sb is None or sb.gone:
+            sb = self.sandboxes[module] = self.new_sandbox(module)
+        return sb
+
+    def load(self, module: str) -> str | None:
+        """Import the lab in its sandbox; the load error, in the learner's words, or None."""
+        if module not in self.imported:
+            try:
+                self.sandbox_for(module).request("import", module=module, timeout=60,
+                                                 what="the notebook's solution cells")
+                self.imported[module] = None
+            except LearnerError as e:
+                self.imported[module] = (e.message if e.type_name == "LabLoadError"
+                                         else e.learner_text())
+        return self.imported[module]
+
+    def close(self) -> None:
+        for sb in self.sandboxes.values():
+            sb.close()
+        self.sandboxes.clear()
+        if self.jail is not None:
+            self.jail.close()
+            self.jail = None
+
+
+class World:
+    """One check: its namespace, its sandbox(es), clients on both sides, its candidates."""
+
+    def __init__(self, grading: Grading, module: str, namespace: str, request=None):
+        self.grading, self.module, self.namespace = grading, module, namespace
+        self.ensemble = grading.ensemble
+        self.sandbox = grading.sandbox_for(module)
+        self.lab = self.sandbox.lab(module)
+        self.output_mark = self.sandbox.output_total
+        self._extra: list[Sandbox] = []
+        self._grader_clients = []
+        self._proxies = []
+        self._observer = None
+        self._labels = 0
+
+    # --- the learner's side --------------------------------------------------------
+
+    def client(self, timeout: float = SESSION_TIMEOUT, proxied: bool = False, sandbox=None,
+               label: str = ""):
+        """A started kazoo client in the learner's sandbox, in this check's namespace.
+
+        ``proxied``: it reaches the ensemble through a FaultProxy of its own
+        (``client.proxy``: cut / hold / heal / drop_after_next_create), and
+        reconnects at most 0.5 s apart, so a check times the learner's code,
+        not kazoo's back-off.
+        """
+        sb = sandbox or self.sandbox
+        proxy = None
+        if proxied:
+            from .proxy import FaultProxy
+            proxy = FaultProxy()
+            self._proxies.append(proxy)
+            hosts = proxy.hosts()
+        else:
+            hosts = self.ensemble.hosts
+        return sb.client(hosts, chroot=self.namespace, timeout=timeout,
+                         auth=[list(self.grading.learner.auth)],
+                         acl=acl_as_data(self.grading.namespace_acl()),
+                         reconnect=RECONNECT if proxied else None, label=label, proxy=proxy)
+
+    def clients(self, n: int, **kwargs) -> list:
+        return [self.client(**kwargs) for _ in range(n)]
+
+    def new_sandbox(self, label: str = "") -> Sandbox:
+        """Another process running the same submission (to freeze one candidate alone)."""
+        sb = self.grading.new_sandbox(label or f"sandbox {len(self._extra) + 2}")
+        self._extra.append(sb)
+        err = None
+        try:
+            sb.request("import", module=self.module, timeout=60)
+        except LearnerError as e:
+            err = e
+        if err:
+            raise err
+        return sb
+
+    def candidate(self, cls: str, client, path: str = ELECTION, label: str = "",
+                  callbacks=("on_elected",)):
+        """One of the lab's candidate classes, built in the client's sandbox (not started)."""
+        self._labels += 1
+        return client.sandbox.lab(self.module).__getattr__(cls).candidate(
+            client, path, callbacks=callbacks, label=label or f"candidate #{self._labels}")
+
+    def quiesce(self, things, rounds: int = 2, timeout: float = 5.0) -> None:
+        """Return once every notification the servers owed these clients (or candidates'
+        clients) has been handled by the learner's callbacks, in each sandbox."""
+        by_sandbox: dict = {}
+        for t in things:
+            client = getattr(t, "zk", t)
+            by_sandbox.setdefault(id(client.sandbox), (client.sandbox, set()))[1].add(client.handle)
+        for sb, handles in by_sandbox.values():
+            live = [h for h in sorted(handles)
+                    if sb.request("client_info", client=h, timeout=10)["connected"]]
+            try:
+                sb.request("quiesce", clients=live, rounds=rounds, limit=timeout,
+                           timeout=timeout * rounds * 2 + 10, what="handling notifications")
+            except LearnerError as e:
+                if e.type_name == "CheckFailure":
+                    raise CheckFailure(e.message) from None
+                raise
+
+    # --- the grader's side -----------------------------------------------------------
+
+    def grader_client(self, timeout: float = SESSION_TIMEOUT, chroot: str | None = None, **kwargs):
+        """A started kazoo client of the grader's own, in this check's namespace."""
+        c = self.ensemble.client(chroot=self.namespace if chroot is None else chroot,
+                                 timeout=timeout, auth_data=[self.grading.grader.auth],
+                                 default_acl=self.grading.namespace_acl(), **kwargs)
+        self._grader_clients.append(c)
+        c.start(timeout=15)
+        return c
+
+    @property
+    def observer(self):
+        """The grader's client for reading the truth (it syncs before reading what others wrote)."""
+        if self._observer is None:
+            self._observer = self.grader_client()
+        return self._observer
+
+    def expire(self, client, timeout: float = 10.0) -> None:
+        """Expire a client's session on the servers, for real."""
+        self.ensemble.expire_session(client, timeout=timeout)
+
+    def printed(self) -> str:
+        """What the learner's code printed during this check (the last lines)."""
+        return self.sandbox.output(since=self.output_mark)
+
+    # --- the end -----------------------------------------------------------------------
+
+    def close(self) -> None:
+        for proxy in self._proxies:
+            proxy.heal()
+        for sb in [self.sandbox, *self._extra]:
+            if sb.gone:
+                continue
+            try:
+                sb.resume()
+                stuck = sb.request("reset", timeout=15, what="closing your clients")
+                if stuck and sb is self.sandbox:
+                    sb.kill("a client could not be closed (learner code blocked kazoo's threads)")
+            except (LearnerError, LearnerTimeout):
+                pass
+        for sb in self._extra:
+            sb.close()
+        for c in self._grader_clients:
+            close_quietly(c)
+        for proxy in self._proxies:
+            proxy.close()
+
+
+def sessions(clients) -> list:
+    return [session_id(c) for c in clients]
