@@ -15,6 +15,7 @@ import uuid
 import pytest
 
 from harness.checkkit import CheckFailure, expect, short
+from harness.sandbox.host import LearnerError
 
 MARKER = "-n_"
 INT_MIN, INT_MAX = -2**31, 2**31 - 1
@@ -108,8 +109,9 @@ def call(fn, *args):
         return fn(*args)
     except NotImplementedError:
         raise
-    except Exception as e:
-        raise CheckFailure(f"{fn.__name__}({shown}) raised {type(e).__name__}: {e}") from None
+    except LearnerError as e:
+        where = f"\n  where: {e.where}" if e.where else ""
+        raise CheckFailure(f"{fn.__name__}({shown}) raised {e.type_name}: {e.message}{where}") from None
 
 
 # --- sequence_number ------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Lab 2 — volunteer(): the candidate's EPHEMERAL|SEQUENCE node, on the live ensemble.
 
-Guids come from the ``rng`` fixture; nodes are inspected with plain kazoo
-calls from another session.
+Guids come from the ``rng`` fixture. volunteer() runs in the learner's sandbox
+on its clients (``world.client()``); nodes are inspected by the grader's own
+client (``world.observer``).
 """
 from __future__ import annotations
 
@@ -53,16 +54,16 @@ def check_volunteer(lab, zk, observer, election, guid):
     return path
 
 
-def test_volunteer_creates_a_sequential_node_named_after_the_guid(lab, clients, rng):
-    zk, observer = clients(2)
+def test_volunteer_creates_a_sequential_node_named_after_the_guid(lab, world, rng):
+    zk, observer = world.client(), world.observer
     election = rng.choice(["/election", "/service/leader-election", "/e"])
-    zk.ensure_path(election)
+    observer.ensure_path(election)
     for k in range(5):
         check_volunteer(lab, zk, observer, election, guid_for(rng, k))
 
 
-def test_volunteer_node_is_ephemeral_and_owned_by_the_caller(lab, clients, rng):
-    zk, other, observer = clients(3)
+def test_volunteer_node_is_ephemeral_and_owned_by_the_caller(lab, world, rng):
+    zk, other, observer = world.client(), world.client(), world.observer
     election = "/election"
     observer.ensure_path(election)
     path = check_volunteer(lab, zk, observer, election, guid_for(rng, rng.randrange(5)))
@@ -75,7 +76,6 @@ def test_volunteer_node_is_ephemeral_and_owned_by_the_caller(lab, clients, rng):
            f"The node {path!r} made by volunteer() is owned by session 0x{stat.ephemeralOwner:x}, "
            f"not by the zk you were given (0x{zk.client_id[0]:x}).")
     theirs = check_volunteer(lab, other, observer, election, guid_for(rng, 5 + rng.randrange(5)))
-    zk.stop()
     zk.close()
     gone = wait_until(lambda: observer.exists(path) is None, timeout=5)
     expect(gone, f"The client that volunteered {path!r} closed its session, yet 5 s later the "
@@ -85,9 +85,9 @@ def test_volunteer_node_is_ephemeral_and_owned_by_the_caller(lab, clients, rng):
            f"When one candidate's client closed, another candidate's node {theirs!r} vanished too.")
 
 
-def test_numbers_follow_creation_order_across_clients(lab, clients, rng):
-    members = clients(4)
-    observer = clients()
+def test_numbers_follow_creation_order_across_clients(lab, world, rng):
+    members = world.clients(4)
+    observer = world.observer
     election = "/election"
     observer.ensure_path(election)
     made = []                     # (client index, guid, path) in creation order

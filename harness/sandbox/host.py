@@ -303,6 +303,7 @@ class RemoteName:
 
     def __init__(self, sandbox: Sandbox, module: str, name: str):
         self.sandbox, self.module, self.name = sandbox, module, name
+        self.__name__ = name
 
     def __call__(self, *args, timeout: float = DEFAULT_TIMEOUT, **kwargs):
         encode = [wire.encode(_ref(a)) for a in args]
