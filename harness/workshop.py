@@ -5,22 +5,25 @@
     ...
     workshop.check()                     # last cell: grade what the notebook holds now
 
-``check()`` grades the code the notebook has *run*, without saving the
-notebook: the functions and classes defined in the kernel become the lab's
-module, and the lab's checks run against them here, in this kernel, against the
-real ensemble. Earlier labs imported by this one (``from sequence_numbers
-import ...``) come from the saved notebooks of the same folder.
+``check()`` grades the code the notebook's solution cells last *ran*, without
+saving the notebook: their sources go to a grader process of its own, which
+runs them in a sandbox exactly as ``pytest checks`` does. A solution cell that
+was never run, does not compile, failed, or was edited and saved after it ran
+gets a one-line instruction instead of a grade. Earlier labs imported by this
+one (``from sequence_numbers import ...``) come from the saved notebooks of
+the same folder.
 """
 from __future__ import annotations
 
 import contextlib
-import io
+import json
 import logging
 import os
+import shutil
+import subprocess
 import sys
-import types
-import uuid
-from contextlib import redirect_stderr, redirect_stdout
+import tempfile
+import time
 from pathlib import Path
 
 from . import faultlock, loader, manifest
@@ -76,6 +79,7 @@ def start(lab_key: str, folder: str | os.PathLike | None = None):
     logging.getLogger("kazoo.client").setLevel(logging.ERROR)
     _state["lab"] = lab_key
     _state["folder"] = Path(folder or os.getcwd()).resolve()
+    _record_runs()
     loader.install(_state["folder"])
     ens = ensemble()
     return ens, client()
@@ -98,53 +102,125 @@ def faults():
             ens.heal()
 
 
-def _kernel_module(lab: manifest.Lab, namespace: dict) -> types.ModuleType:
-    """The lab's module, made of what the notebook defined (not of the saved file)."""
-    module = types.ModuleType(lab.module)
-    module.__dict__.update({k: v for k, v in namespace.items() if not k.startswith("__")})
-    module.__file__ = str(_state.get("folder", Path.cwd()) / lab.notebook)
-    return module
+# --- what the kernel ran, cell by cell ------------------------------------------------
+
+_runs: list[dict] = []          # {"cell_id", "source", "ok", "error", "t"} per executed cell
 
 
-def check(lab_key: str | None = None, namespace: dict | None = None, verbose: bool = False):
-    """Grade this lab's code as the notebook holds it now; print the score table.
+def _record_runs() -> None:
+    """Remember, for every cell the kernel runs, its source and whether it ran cleanly.
 
-    Returns the lab's score row (passed, total, points).
+    JupyterLab tells the kernel which cell it runs (``cell_id``), so ``check()``
+    can grade the very code each solution cell last ran, even before the
+    notebook is saved. A runner that sends no cell ids (nbclient) is matched by
+    the cell's source instead.
     """
-    import pytest
+    try:
+        shell = get_ipython()  # noqa: F821 (defined inside IPython only)
+    except NameError:
+        return
+    if getattr(shell, "_workshop_recording", False):
+        return
+    shell._workshop_recording = True
 
-    from .grading import plugin, scoring
+    def pre(info):
+        _runs.append({"cell_id": getattr(info, "cell_id", None), "source": info.raw_cell,
+                      "ok": None, "error": "", "t": time.time()})
+
+    def post(result):
+        if not _runs:
+            return
+        err = result.error_before_exec or result.error_in_exec
+        _runs[-1]["ok"] = err is None
+        if err is not None:
+            _runs[-1]["error"] = f"{type(err).__name__}: {err}"
+
+    shell.events.register("pre_run_cell", pre)
+    shell.events.register("post_run_cell", post)
+
+
+def _last_run(cell: dict, source: str) -> dict | None:
+    cell_id = cell.get("id")
+    if cell_id and any(r["cell_id"] for r in _runs):
+        return next((r for r in reversed(_runs) if r["cell_id"] == cell_id), None)
+    return next((r for r in reversed(_runs) if r["source"] == source), None)
+
+
+def kernel_cells(lab: manifest.Lab, folder: Path) -> tuple[list, list[str]]:
+    """([(cell number, the source it last ran)], [one-line problems]) for the lab's solution cells."""
+    path = folder / lab.notebook
+    nb = loader.read_notebook(path)
+    saved_at = path.stat().st_mtime
+    cells, problems = [], []
+    for number, cell in enumerate(nb["cells"], start=1):
+        if cell.get("cell_type") != "code" or loader.SOLUTION_TAG not in \
+                ((cell.get("metadata") or {}).get("tags") or []):
+            continue
+        saved = loader.cell_source(cell)
+        run = _last_run(cell, saved)
+        if run is None:
+            problems.append(f"cell {number} (a Your turn cell) has not been run since the kernel "
+                            "started, or was edited since: run the Your turn cells, then check again.")
+            continue
+        try:
+            compile(run["source"], f"cell {number}", "exec")
+        except SyntaxError as e:
+            problems.append(f"cell {number} does not compile: line {e.lineno}: {e.msg}")
+            continue
+        if run["ok"] is False:
+            problems.append(f"cell {number} raised {run['error']} when it ran: fix it, run it "
+                            "again, then check.")
+        elif run["source"] != saved and saved_at > run["t"]:
+            problems.append(f"cell {number} was edited and saved after it ran: run it again, "
+                            "then check.")
+        cells.append((number, run["source"]))
+    return cells, problems
+
+
+def check(lab_key: str | None = None, cells: list | None = None, verbose: bool = False) -> None:
+    """Grade this lab's code as the kernel last ran it; print the score table.
+
+    The grader runs in a process of its own (``pytest checks``), and the
+    learner's code in a sandbox of its own, exactly as ``pytest checks`` and
+    the class grader do: what the notebook prints is what they would give,
+    for the code that ran. ``cells`` ([(cell number, source)]) grades those
+    sources instead of the kernel's (for tests).
+    """
+    from .grading import scoring
 
     lab = manifest.by_key(lab_key or _state.get("lab", ""))
     if lab is None:
         raise ValueError("call workshop.start('labN') first, or check('labN')")
-    if namespace is None:
-        namespace = sys.modules["__main__"].__dict__
     folder = _state.get("folder", Path.cwd())
-    preloaded = _kernel_module(lab, namespace)
-    results_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"workshop-check-{uuid.uuid4().hex}.json"
-    files = sorted(str(p) for p in (manifest.REPO / "checks").glob(f"test_{lab.key}_*.py"))
-    args = [*files, "-q", "--submission", str(folder), "--results-json", str(results_path),
-            "-p", "no:cacheprovider", "--capture=sys", "--no-header"]
-    saved = sys.modules.get(lab.module)
-    sys.modules[lab.module] = preloaded
-    plugin.PRELOADED[lab.module] = preloaded
-    out = io.StringIO()
+    if cells is None:
+        cells, problems = kernel_cells(lab, folder)
+        if problems:
+            print(f"Not graded: {lab.title} (lab {lab.number}) cannot be checked as it stands.")
+            for p in problems:
+                print("  - " + p)
+            return None
+    private = Path(tempfile.mkdtemp(prefix="workshop-check-"))      # 0700: the grader's only
     try:
-        with redirect_stdout(out), redirect_stderr(out):
-            pytest.main(args)
+        cells_file = private / "cells.json"
+        cells_file.write_text(json.dumps({lab.module: [list(c) for c in cells]}))
+        results_path = private / "results.json"
+        files = sorted(str(p) for p in (manifest.REPO / "checks").glob(f"test_{lab.key}_*.py"))
+        cmd = [sys.executable, "-m", "pytest", *files, "-q", "--submission", str(folder),
+               "--cells", str(cells_file), "--results-json", str(results_path),
+               "-p", "no:cacheprovider", "--no-header", "--rootdir", str(manifest.REPO),
+               "-c", str(manifest.REPO / "pytest.ini")]
+        try:
+            run = subprocess.run(cmd, cwd=manifest.REPO, capture_output=True, text=True,
+                                 timeout=900)
+            output = run.stdout + run.stderr
+        except subprocess.TimeoutExpired as e:
+            output = f"the checks were cut off after 900 s\n{e.stdout or ''}"
+        if not results_path.exists():
+            print(output[-3000:])
+            raise RuntimeError("the checks did not run; see the output above")
+        data = json.loads(results_path.read_text())
     finally:
-        plugin.PRELOADED.pop(lab.module, None)
-        if saved is not None:
-            sys.modules[lab.module] = saved
-        else:
-            sys.modules.pop(lab.module, None)
-    if not results_path.exists():
-        print(out.getvalue()[-3000:])
-        raise RuntimeError("the checks did not run; see the output above")
-    import json
-    data = json.loads(results_path.read_text())
-    results_path.unlink()
+        shutil.rmtree(private, ignore_errors=True)
     results = [scoring.CheckResult(**{k: c[k] for k in ("lab", "name", "nodeid", "status", "message")})
                for c in data["checks"]]
     report = scoring.score(results)
@@ -156,5 +232,12 @@ def check(lab_key: str | None = None, namespace: dict | None = None, verbose: bo
     print()
     print(scoring.table(report))
     if verbose:
-        print(out.getvalue())
-    return report.labs[0] if report.labs else None
+        print(output)
+    return None
+
+
+def last_score(text: str):
+    """(passed, total) of the lab row in a printed score table (for tests)."""
+    import re
+    m = re.search(r"(\d+)/(\d+)\s+[\d.]+/[\d.]+", text)
+    return (int(m.group(1)), int(m.group(2))) if m else None

@@ -118,11 +118,26 @@ class Grading:
         return Sandbox(self.jail, self.labs_payload(), label=label)
 
     def sandbox_for(self, module: str) -> Sandbox:
-        """The lab's own sandbox, started anew if the last one ended or hung."""
+        """The lab's own sandbox, started anew if the last one ended or hung.
+
+        One lab's sandbox at a time: moving to another lab, or replacing a
+        sandbox that hung or died, ends every process of the run's uid first,
+        so what one lab's code left behind (a fork bomb, a detached child, a
+        thread spinning) cannot cost another lab its points.
+        """
         sb = self.sandboxes.get(module)
-        if sb is None or sb.gone:
-            sb = self.sandboxes[module] = self.new_sandbox(module)
+        if sb is not None and not sb.gone:
+            return sb
+        self.end_sandboxes()
+        sb = self.sandboxes[module] = self.new_sandbox(module)
         return sb
+
+    def end_sandboxes(self) -> None:
+        for old in self.sandboxes.values():
+            old.close()
+        self.sandboxes.clear()
+        if self.jail is not None:
+            self.jail.kill_all()
 
     def load(self, module: str) -> str | None:
         """Import the lab in its sandbox; the load error, in the learner's words, or None."""
@@ -137,9 +152,7 @@ class Grading:
         return self.imported[module]
 
     def close(self) -> None:
-        for sb in self.sandboxes.values():
-            sb.close()
-        self.sandboxes.clear()
+        self.end_sandboxes()
         if self.jail is not None:
             self.jail.close()
             self.jail = None

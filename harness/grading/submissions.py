@@ -118,12 +118,17 @@ def grade(submission: Path, labs: list[str] | None = None, timeout: float = 600,
     a namespace of its own, so a submission's files (a conftest.py, its own
     checks/) are never collected.
     """
-    results = Path(tempfile.mkdtemp(prefix="grade-")) / "results.json"
+    # A private folder (0700, the grader's user): the results and the hidden checks live
+    # there, out of the sandbox's reach (it runs as another uid when we are root).
+    private = Path(tempfile.mkdtemp(prefix="grade-"))
+    results = private / "results.json"
     paths = []
     for key in labs or [lab.key for lab in manifest.labs()]:
         paths += sorted(str(p) for p in (REPO / "checks").glob(f"test_{key}_*.py"))
         if hidden:
-            paths += sorted(str(p) for p in Path(hidden).glob(f"test_{key}_*.py"))
+            (private / "hidden").mkdir(exist_ok=True)
+            for p in sorted(Path(hidden).glob(f"test_{key}_*.py")):
+                paths.append(shutil.copy(p, private / "hidden" / p.name))
     cmd = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:cacheprovider",
            "--submission", str(submission), "--results-json", str(results),
            "--rootdir", str(REPO), "-c", str(REPO / "pytest.ini"),
@@ -138,7 +143,7 @@ def grade(submission: Path, labs: list[str] | None = None, timeout: float = 600,
     except subprocess.TimeoutExpired as e:
         output, code = f"timed out after {timeout:.0f} s\n{e.stdout or ''}", -1
     data = json.loads(results.read_text()) if results.exists() else None
-    shutil.rmtree(results.parent, ignore_errors=True)
+    shutil.rmtree(private, ignore_errors=True)
     return {"exit_code": code, "output": output, "results": data}
 
 
