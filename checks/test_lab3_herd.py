@@ -1,10 +1,14 @@
 """Lab 3 - the herd: every candidate watches the election's children.
 
-Each check builds 5..15 HerdCandidates (the number comes from the run's seed),
-some on clients of their own, some sharing a client, in the check's own
-namespace under /election. The counting checks give every candidate its own
-session, because the server notifies a session once, however many callbacks
-that client registered.
+Each check builds 5..15 HerdCandidates (the number comes from the run's seed)
+in the learner's sandbox, some on clients of their own, some sharing a client,
+in the check's own namespace under /election. The counting checks give every
+candidate its own session, because the server notifies a session once,
+however many callbacks that client registered.
+
+What the candidates say (``node``, ``is_leader``, ``watching``, their
+``on_elected`` calls) is their claim; the grader reads the nodes with its own
+client (``world.observer``) and counts notifications on the servers.
 
 How notifications are counted: ZooKeeper's `cons` lists, for each session,
 the packets it received and sent; every request gets one reply, so what the
@@ -14,75 +18,87 @@ as supporting evidence under the `faults` lock.
 """
 import pytest
 
-from harness.checkkit import expect, session_id
+from harness.checkkit import CheckFailure, expect, wait_until
 from harness.elections import (ELECTION, WATCH_COUNTERS, build, delivered, expect_on_elected_once,
-                               expect_resign_idempotent_and_final, expect_single_leader,
-                               mixed_clients, mntr_totals, seq, settle, smallest)
+                               expect_resign_idempotent_and_final, expect_single_leader, in_order,
+                               mixed_clients, mntr_totals, session_ids, settle, smallest)
+
+HERD = "HerdCandidate"
 
 
 @pytest.fixture
-def election(zk):
-    zk.ensure_path(ELECTION)
+def election(world):
+    world.observer.ensure_path(ELECTION)
     return ELECTION
 
 
-def test_exactly_one_leader_the_smallest(lab, clients, election, rng):
+def test_exactly_one_leader_the_smallest(world, election, rng):
     n = rng.randint(5, 15)
-    boxes = build(lab.HerdCandidate, mixed_clients(clients, rng, n), n)
-    expect_single_leader(boxes, smallest(boxes), 5)
-    for b in boxes:
-        if not b.cand.is_leader:
-            expect(b.cand.watching == election,
-                   f"{b.label} does not lead, so `watching` should be the election path "
-                   f"{election!r} (a herd candidate watches its children); it is {b.cand.watching!r}.")
-        else:
-            expect(b.cand.watching is None,
-                   f"The leader's `watching` should be None; it is {b.cand.watching!r}.")
+    cands = build(world, HERD, mixed_clients(world, rng, n), n)
+    expect_single_leader(world, cands, smallest(cands), 5)
+
+    def wrong():
+        for c in cands:
+            a = c.attrs("is_leader", "watching")
+            if a["watching"] != (None if a["is_leader"] else election):
+                return c, a
+        return None
+    # every notification is handled; a candidate's own thread may still be deciding
+    bad = None if wait_until(lambda: wrong() is None, 2) else wrong()
+    if bad is not None:
+        c, a = bad
+        expect(a["is_leader"],
+               f"{c.label} does not lead, so `watching` should be the election path "
+               f"{election!r} (a herd candidate watches its children); it is {a['watching']!r}.")
+        raise CheckFailure(f"The leader's `watching` should be None; it is {a['watching']!r}.")
 
 
-def test_on_elected_agrees_with_is_leader(lab, clients, election, rng):
+def test_on_elected_agrees_with_is_leader(world, election, rng):
     n = rng.randint(5, 15)
-    expect_on_elected_once(build(lab.HerdCandidate, mixed_clients(clients, rng, n), n))
+    expect_on_elected_once(world, build(world, HERD, mixed_clients(world, rng, n), n))
 
 
-def test_leadership_passes_in_order_through_failovers(lab, clients, election, rng):
+def test_leadership_passes_in_order_through_failovers(world, election, rng):
     n = rng.randint(5, 15)
-    boxes = build(lab.HerdCandidate, mixed_clients(clients, rng, n), n)
-    alive = sorted(boxes, key=lambda b: seq(b.cand.node))
-    expect_single_leader(boxes, alive[0], 5)
+    cands = build(world, HERD, mixed_clients(world, rng, n), n)
+    alive = in_order(cands)
+    expect_single_leader(world, cands, alive[0], 5)
     for k in range(min(4, n - 1)):
         gone = alive.pop(0)
-        gone.cand.resign()
-        expect(not gone.cand.is_leader, f"After resign(), is_leader must be False ({gone.label}).")
-        expect_single_leader(boxes, alive[0], 3,
+        gone.resign()
+        expect(not gone.is_leader, f"After resign(), is_leader must be False ({gone.label}).")
+        expect_single_leader(world, cands, alive[0], 3,
                              after=f"Failover {k + 1}: the leader resigned. ")
-        expect(alive[0].elected_flags == [True],
+        flags = alive[0].elected_flags
+        expect(flags == [True],
                f"Failover {k + 1}: {alive[0].label} leads, but its on_elected calls saw "
-               f"{alive[0].elected_flags} (expected one call, with is_leader True).")
+               f"{flags} (expected one call, with is_leader True).")
     # a watch fires once: a candidate that did not set it again misses the later failovers
 
 
-def test_resign_is_idempotent_and_final(lab, clients, election, rng):
+def test_resign_is_idempotent_and_final(world, election, rng):
     n = rng.randint(5, 15)
-    expect_resign_idempotent_and_final(build(lab.HerdCandidate, mixed_clients(clients, rng, n), n), election)
+    expect_resign_idempotent_and_final(world, build(world, HERD, mixed_clients(world, rng, n), n),
+                                       election)
 
 
 @pytest.mark.faults
-def test_every_candidate_watches_the_children(lab, faults, clients, zk, election, rng):
+def test_every_candidate_watches_the_children(world, faults, election, rng):
     n = rng.randint(5, 15)
-    zks = clients(n)                      # one session each: the server counts per session
-    boxes = build(lab.HerdCandidate, zks, n)
-    expect_single_leader(boxes, smallest(boxes), 5)
-    sids = [session_id(z) for z in zks]
-    before = settle(faults, zks)
+    zks = world.clients(n)                # one session each: the server counts per session
+    cands = build(world, HERD, zks, n)
+    expect_single_leader(world, cands, smallest(cands), 5)
+    sids = session_ids(zks)
+    before = settle(world, zks, sids)
     counters = mntr_totals(faults)
     # a change among the children that changes no leadership: a late, larger node
-    zk.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
-    after = settle(faults, zks)
+    world.observer.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
+    after = settle(world, zks, sids)
     got = delivered(before, after)
     counters2 = mntr_totals(faults)
-    woke = [b.label for b, s in zip(boxes, sids) if got[s] >= 1]
-    missed = [b.label for b, s in zip(boxes, sids) if got[s] == 0 and not b.cand.is_leader]
+    leading = [c.is_leader for c in cands]
+    woke = [c.label for c, s in zip(cands, sids) if got[s] >= 1]
+    missed = [c.label for c, s, lead in zip(cands, sids, leading) if got[s] == 0 and not lead]
     expect(not missed,
            f"A new child appeared under the election path; the server notified only "
            f"{len(woke)} of the {n} candidates' sessions. Not notified: {missed}. Every herd "
@@ -97,30 +113,33 @@ def test_every_candidate_watches_the_children(lab, faults, clients, zk, election
            f"least {n - 1} (one per waiting candidate).")
     # and they all set the watch again: a second change wakes them again
     before = after
-    zk.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
-    got = delivered(before, settle(faults, zks))
-    missed = [b.label for b, s in zip(boxes, sids) if got[s] == 0 and not b.cand.is_leader]
+    world.observer.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
+    got = delivered(before, settle(world, zks, sids))
+    leading = [c.is_leader for c in cands]
+    missed = [c.label for c, s, lead in zip(cands, sids, leading) if got[s] == 0 and not lead]
     expect(not missed,
            f"A second child appeared; these candidates were not notified: {missed}. A watch fires "
            "once: after it fires, read the children again WITH a new watch.")
 
 
 @pytest.mark.faults
-def test_one_failover_wakes_the_whole_herd(lab, faults, clients, election, rng):
+def test_one_failover_wakes_the_whole_herd(world, faults, election, rng):
     n = rng.randint(5, 15)
-    zks = clients(n)
-    boxes = build(lab.HerdCandidate, zks, n)
-    order = sorted(boxes, key=lambda b: seq(b.cand.node))
-    expect_single_leader(boxes, order[0], 5)
+    zks = world.clients(n)
+    cands = build(world, HERD, zks, n)
+    order = in_order(cands)
+    expect_single_leader(world, cands, order[0], 5)
     rest = order[1:]
-    before = settle(faults, [b.zk for b in rest])
+    rest_zks = [c.zk for c in rest]
+    sids = session_ids(rest_zks)
+    before = settle(world, rest_zks, sids)
     counters = mntr_totals(faults)
     order[0].zk.stop()                        # the leader's process goes away: session closed
-    expect_single_leader(rest, rest[0], 3, after="The leader's session closed. ")
-    got = delivered(before, settle(faults, [b.zk for b in rest]))
+    expect_single_leader(world, rest, rest[0], 3, after="The leader's session closed. ")
+    got = delivered(before, settle(world, rest_zks, sids))
     counters2 = mntr_totals(faults)
     fired = sum(counters2[k] - counters[k] for k in WATCH_COUNTERS)
-    per = {b.label: got[session_id(b.zk)] for b in rest}
+    per = {c.label: got[s] for c, s in zip(rest, sids)}
     expect(all(v == 1 for v in per.values()),
            f"When the leader went, each of the {n - 1} other herd candidates should have been "
            f"notified once (the herd); the server notified: {per}.")

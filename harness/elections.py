@@ -1,19 +1,25 @@
 """What the election checks of labs 3 and 4 share: a fleet of candidates, and counts.
 
-A ``Box`` holds one candidate and what its ``on_elected`` saw; ``build`` starts
-N of them on the given clients; ``expect_single_leader`` waits for the one
-expected leader and says, in a learner's words, who leads instead.
+The candidates are the learner's objects, built and run in the sandbox
+(``World.candidate`` -> ``RemoteCandidate``: ``.label``, ``.zk``, and
+``.elected_flags``, what ``is_leader`` was inside each ``on_elected`` call).
+``build`` starts N of them on the given sandbox clients; ``expect_single_leader``
+waits for the one expected leader and says, in a learner's words, who leads
+instead. What a candidate reports (``node``, ``is_leader``, ``watching``) is
+its claim; what the nodes are, and who is notified of what, the grader reads
+on the servers (``world.observer``, ``cons``, ``wchc``, ``mntr``).
 
 Notifications are counted per session from ``cons``: every request gets one
 reply, so what a server sent a session beyond its replies are watch
 notifications. The mntr counters are server-wide: evidence under the
 ``faults`` lock only.
 
-No check sleeps to "let things settle". ``quiesce`` waits for an event
+No check sleeps to "let things settle". ``World.quiesce`` waits for an event
 instead: every candidate has handled everything ZooKeeper had told it (a
-``sync`` round trip per client, then a marker through kazoo's worker queues).
+``sync`` round trip per client, then a marker through kazoo's worker queues),
+done inside the sandbox by ``quiesce`` below, on the learner's real clients.
 A wrong leader, a second notification, a watch set twice: all of them happen
-in a callback, so all of them have happened when ``quiesce`` returns.
+in a callback, so all of them have happened when it returns.
 """
 import re
 import threading
@@ -21,7 +27,7 @@ import time
 
 from kazoo.protocol.states import Callback
 
-from .checkkit import CheckFailure, expect, session_id, wait_until
+from .checkkit import CheckFailure, expect, wait_until
 from .fourlw import WATCH_NOTIFICATION_COUNTERS as WATCH_COUNTERS
 
 ELECTION = "/election"
@@ -33,63 +39,76 @@ def seq(node):
     return int(node.rsplit("-n_", 1)[1])
 
 
-class Box:
-    """A candidate plus what its on_elected callback saw."""
-
-    def __init__(self, label):
-        self.label = label
-        self.cand = None
-        self.elected_flags = []       # is_leader as seen inside each on_elected call
-
-    def on_elected(self):
-        self.elected_flags.append(getattr(self.cand, "is_leader", None))
+def real_client(zk):
+    """The sandbox client under a candidate's ``zk`` (lab 4's race wrapper holds one)."""
+    return getattr(zk, "real", zk)
 
 
-def build(cls, zks, n):
-    """n candidates; candidate i uses zks[i % len(zks)]; started in order."""
-    boxes = []
-    for i in range(n):
-        box = Box(f"candidate #{i + 1}")
-        box.zk = zks[i % len(zks)]
-        box.cand = cls(box.zk, ELECTION, on_elected=box.on_elected)
-        boxes.append(box)
-    for box in boxes:
-        box.cand.start()
-        expect(box.cand.node is not None and box.zk.exists(box.cand.node) is not None,
-               f"After start() returned, {box.label}'s node should exist; node is "
-               f"{box.cand.node!r} and ZooKeeper has no such znode. start() must return "
+def clients_of(cands):
+    """The sandbox clients the candidates run on (what ``World.quiesce`` needs)."""
+    return [real_client(c.zk) for c in cands]
+
+
+def exists(world, node):
+    """The grader's word on a node the learner named: its stat, or None."""
+    if not isinstance(node, str) or not node.startswith("/"):
+        return None
+    world.observer.sync("/")            # the candidate's server may be ahead of ours
+    return world.observer.exists(node)
+
+
+def build(world, cls_name, zks, n):
+    """n candidates of the lab's class ``cls_name``; candidate i uses zks[i % len(zks)];
+    started in order, each one's node checked on the servers once its start() returns."""
+    cands = [world.candidate(cls_name, zks[i % len(zks)], ELECTION, label=f"candidate #{i + 1}")
+             for i in range(n)]
+    for cand in cands:
+        cand.start()
+        node = cand.node
+        expect(exists(world, node) is not None,
+               f"After start() returned, {cand.label}'s node should exist; node is "
+               f"{node!r} and ZooKeeper has no such znode. start() must return "
                "only once the candidate's own node exists.")
-    return boxes
+    return cands
 
 
-def mixed_clients(clients, rng, n):
-    """Some candidates on clients of their own, the others sharing a few clients."""
+def mixed_clients(world, rng, n):
+    """Some candidates on sandbox clients of their own, the others sharing a few clients."""
     own = rng.randint(2, n - 2)
-    shared = clients(rng.randint(1, 2))
-    zks = clients(own) + [shared[i % len(shared)] for i in range(n - own)]
+    shared = world.clients(rng.randint(1, 2))
+    zks = world.clients(own) + [shared[i % len(shared)] for i in range(n - own)]
     rng.shuffle(zks)
     return zks
 
 
-def leaders(boxes):
-    return [b for b in boxes if b.cand.is_leader]
+def leaders(cands):
+    return [c for c in cands if c.is_leader]
 
 
-def describe(boxes):
-    return ", ".join(f"{b.label} seq {seq(b.cand.node)}{' LEADER' if b.cand.is_leader else ''}"
-                     for b in boxes)
+def describe(cands):
+    parts = []
+    for c in cands:
+        a = c.attrs("node", "is_leader")
+        try:
+            number = seq(a["node"])
+        except (AttributeError, IndexError, ValueError):
+            number = repr(a["node"])
+        parts.append(f"{c.label} seq {number}{' LEADER' if a['is_leader'] else ''}")
+    return ", ".join(parts)
 
 
 def quiesce(zks, rounds: int = 2, timeout: float = 5.0) -> None:
     """Return once these clients' candidates have handled all ZooKeeper told them.
 
-    Per client, a ``sync`` round trip: its server answers only after applying
-    every change committed before it, and the notifications those changes
-    owed this session travel ahead of the answer on the same connection. Then
-    a marker through each of kazoo's two worker queues (watch callbacks,
-    async completions): it runs only once every callback queued before it has
-    returned. Two rounds, because what one candidate's callback did (a
-    delete, a create) can wake another. Stopped clients are skipped.
+    Runs where the candidates run (the sandbox calls it for ``World.quiesce``),
+    on real kazoo clients. Per client, a ``sync`` round trip: its server
+    answers only after applying every change committed before it, and the
+    notifications those changes owed this session travel ahead of the answer
+    on the same connection. Then a marker through each of kazoo's two worker
+    queues (watch callbacks, async completions): it runs only once every
+    callback queued before it has returned. Two rounds, because what one
+    candidate's callback did (a delete, a create) can wake another. Stopped
+    clients are skipped.
     """
     live = {}
     for z in zks:                    # one entry per client, shared or wrapped
@@ -116,28 +135,35 @@ def quiesce(zks, rounds: int = 2, timeout: float = 5.0) -> None:
                     "short and never wait inside one for another callback.")
 
 
-def expect_single_leader(boxes, expected, deadline, after=""):
+def expect_single_leader(world, cands, expected, deadline, after=""):
     """Wait for ``expected`` to be the only leader, then make sure it stays so.
 
-    "Stays" is checked after ``quiesce``: once every notification has been
-    handled, a second leader that a watch callback would make has been made.
+    "Stays" is checked after ``world.quiesce``: once every notification has
+    been handled, a second leader that a watch callback would make has been made.
     """
-    ok = wait_until(lambda: leaders(boxes) == [expected], deadline)
+    ok = wait_until(lambda: leaders(cands) == [expected], deadline)
     if not ok:
-        now = leaders(boxes)
+        now = leaders(cands)
         raise CheckFailure(
             f"{after}Expected exactly one leader, {expected.label} (sequence number "
-            f"{seq(expected.cand.node)}, the smallest left), within {deadline:.0f} s; "
-            f"is_leader is True for {[b.label for b in now] or 'nobody'}. "
-            f"Candidates: {describe(boxes)}.")
-    quiesce([b.zk for b in boxes])
-    expect(leaders(boxes) == [expected],
+            f"{seq(expected.node)}, the smallest left), within {deadline:.0f} s; "
+            f"is_leader is True for {[c.label for c in now] or 'nobody'}. "
+            f"Candidates: {describe(cands)}.")
+    world.quiesce(clients_of(cands))
+    now = leaders(cands)
+    expect(now == [expected],
            f"{after}{expected.label} led, but then the leaders became "
-           f"{[b.label for b in leaders(boxes)]}: a single leader must stay single.")
+           f"{[c.label for c in now]}: a single leader must stay single.")
 
 
-def smallest(boxes):
-    return min(boxes, key=lambda b: seq(b.cand.node))
+def in_order(cands):
+    """The candidates by the sequence number of their node (one read of each)."""
+    numbers = {id(c): seq(c.node) for c in cands}
+    return sorted(cands, key=lambda c: numbers[id(c)])
+
+
+def smallest(cands):
+    return in_order(cands)[0]
 
 
 def notification_counts(ensemble, sids):
@@ -176,51 +202,60 @@ def mntr_totals(ensemble):
     return tot
 
 
-def settle(ensemble, zks):
+def session_ids(zks):
+    """The sandbox clients' session ids (read once: each is a request to the sandbox)."""
+    return [z.session_id for z in zks]
+
+
+def settle(world, zks, sids=None):
     """{session id: notifications so far} once the candidates on ``zks`` are quiet."""
-    quiesce(zks)
-    return notification_counts(ensemble, [session_id(z) for z in zks])
+    world.quiesce(zks)
+    return notification_counts(world.ensemble, session_ids(zks) if sids is None else sids)
 
 
-def expect_on_elected_once(boxes):
+def expect_on_elected_once(world, cands):
     """on_elected is called once, for the leader only, with is_leader already True."""
-    first = smallest(boxes)
-    expect_single_leader(boxes, first, 5)
+    first = smallest(cands)
+    expect_single_leader(world, cands, first, 5)
     expect(wait_until(lambda: first.elected_flags, 3),
            f"{first.label} leads (is_leader is True) but its on_elected callback was never called.")
-    expect(first.elected_flags == [True],
-           f"on_elected of the leader was called {len(first.elected_flags)} time(s), seeing "
-           f"is_leader = {first.elected_flags}; expected one call with is_leader already True "
+    flags = first.elected_flags
+    expect(flags == [True],
+           f"on_elected of the leader was called {len(flags)} time(s), seeing "
+           f"is_leader = {flags}; expected one call with is_leader already True "
            "(set the flag before calling the callback).")
-    others = [b.label for b in boxes if b is not first and b.elected_flags]
+    others = [c.label for c in cands if c is not first and c.elected_flags]
     expect(not others, f"on_elected was called for candidates that do not lead: {others}.")
 
 
-def expect_resign_idempotent_and_final(boxes, election):
+def expect_resign_idempotent_and_final(world, cands, election):
     """The next in line, then the leader, resign twice; the third leads; nobody comes back."""
-    order = sorted(boxes, key=lambda b: seq(b.cand.node))
-    expect_single_leader(boxes, order[0], 5)
+    order = in_order(cands)
+    expect_single_leader(world, cands, order[0], 5)
     quitter = order[1]                       # next in line (lab 4: watching the leader)
-    quitter.cand.resign()
-    quitter.cand.resign()                    # again: must not raise
-    expect(quitter.zk.exists(quitter.cand.node) is None,
-           f"After resign(), the candidate's node {quitter.cand.node} should be deleted; it still exists.")
-    expect(not quitter.cand.is_leader and quitter.cand.watching is None,
+    node = quitter.node
+    quitter.resign()
+    quitter.resign()                         # again: must not raise
+    expect(exists(world, node) is None,
+           f"After resign(), the candidate's node {node} should be deleted; it still exists.")
+    after = quitter.attrs("is_leader", "watching")
+    expect(not after["is_leader"] and after["watching"] is None,
            f"After resign(), is_leader should be False and watching None; got "
-           f"{quitter.cand.is_leader!r} and {quitter.cand.watching!r}.")
+           f"{after['is_leader']!r} and {after['watching']!r}.")
     # Let the quitter's successor handle its notification before the leader goes: else
     # whether it has set its next watch yet would be a race, not the learner's code.
-    quiesce([b.zk for b in boxes])
-    order[0].cand.resign()                   # fires the quitter's old watch, if it is still there
-    order[0].cand.resign()
-    expect(not order[0].cand.is_leader, "After the leader's resign(), its is_leader must be False.")
-    rest = [b for b in order if b not in (order[0], quitter)]
-    expect_single_leader(boxes, rest[0], 3,
+    world.quiesce(clients_of(cands))
+    order[0].resign()                        # fires the quitter's old watch, if it is still there
+    order[0].resign()
+    expect(not order[0].is_leader, "After the leader's resign(), its is_leader must be False.")
+    rest = [c for c in order if c not in (order[0], quitter)]
+    expect_single_leader(world, cands, rest[0], 3,
                          after="The leader and the next in line both resigned; the one after them should lead. ")
-    expect(not quitter.elected_flags and not quitter.cand.is_leader,
+    expect(not quitter.elected_flags and not quitter.is_leader,
            "A candidate that had resigned was told it leads (on_elected called): after resign() "
            "its old watch can still fire, and it must then do nothing.")
-    left = len(quitter.zk.get_children(election))
+    world.observer.sync(election)
+    left = len(world.observer.get_children(election))
     expect(left == len(rest),
            f"{len(rest)} candidates still take part, but the election has {left} children: a "
            "resigned candidate must not volunteer again.")
