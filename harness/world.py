@@ -3,13 +3,15 @@
 MIT 6.5840's ``config.go`` is the model: one object per check that owns
 everything the check starts, with verbs a check reads like a script.
 
-    def test_something(world):
+    def test_something(world, faults):
         zk = world.client()                      # a kazoo client in the learner's sandbox
-        a, b = world.start("Candidate", 2)       # candidates on clients of their own
-        world.expect_one_leader([a, b], a)
-        world.expire(a.zk)                       # a real expiry, done by the servers
-        world.quiesce([a, b])                    # every notification handled by their callbacks
-        world.observer.exists(a.node)            # the grader's own client reads the truth
+        a, b, c = world.start("Candidate", 3, proxied=1)   # a's link goes through a FaultProxy
+        world.expect_one_leader([a, b, c], a)
+        a.zk.proxy.cut()                         # a closed socket, for real
+        world.expire(b.zk)                       # a real expiry, done by the servers
+        world.kill_leaders_server(c)             # SIGKILL of a real server
+        world.quiesce([a, b, c])                 # every notification handled by their callbacks
+        world.observer.exists(c.node)            # the grader's own client reads the truth
 
 Two sides, never mixed:
 
@@ -221,12 +223,45 @@ class World:
         return client.sandbox.lab(self.module).__getattr__(cls).candidate(
             client, path, callbacks=callbacks, label=label or f"candidate #{self._labels}")
 
+    def start(self, cls: str, n: int = 1, proxied: int = 0, timeout: float = SESSION_TIMEOUT,
+              path: str = ELECTION, callbacks=("on_elected",), sandbox=None) -> list:
+        """``n`` candidates, each on a client of its own (the first ``proxied`` of them behind
+        a FaultProxy), started one after the other; each start() has returned."""
+        cands = []
+        for i in range(n):
+            zk = self.client(timeout=timeout, proxied=i < proxied, sandbox=sandbox)
+            cand = self.candidate(cls, zk, path, callbacks=callbacks)
+            cand.start()
+            cands.append(cand)
+        return cands
+
+    @staticmethod
+    def leaders(cands) -> list:
+        return [c for c in cands if c.is_leader]
+
+    def expect_one_leader(self, cands, expected, deadline: float = 5.0, after: str = "") -> None:
+        """``expected`` is the only leader within ``deadline``, and stays so once every
+        notification has been handled (``harness.elections.expect_single_leader``)."""
+        from .elections import expect_single_leader
+        expect_single_leader(self, cands, expected, deadline, after)
+
+    def kill_leaders_server(self, leader) -> int:
+        """SIGKILL the server that carries ``leader``'s session (the check must hold ``faults``)."""
+        from .ensemble import EnsembleError
+        sid = leader.zk.session_id
+        server = self.ensemble.server_of(sid) if sid is not None else None
+        if server is None:
+            raise EnsembleError(f"no server reports a connection for {leader.label}'s session")
+        self.ensemble.kill(server)
+        return server
+
     def quiesce(self, things, rounds: int = 2, timeout: float = 5.0) -> None:
         """Return once every notification the servers owed these clients (or candidates'
         clients) has been handled by the learner's callbacks, in each sandbox."""
         by_sandbox: dict = {}
         for t in things:
             client = getattr(t, "zk", t)
+            client = getattr(client, "real", client)      # a RemoteSaboteur's own client
             by_sandbox.setdefault(id(client.sandbox), (client.sandbox, set()))[1].add(client.handle)
         for sb, handles in by_sandbox.values():
             live = [h for h in sorted(handles)
