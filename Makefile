@@ -1,14 +1,14 @@
 # The workshop in two commands:
 #   make lab    the ensemble + JupyterLab on labs/
 #   make test   every test (the checks on the solutions, then the developer suite)
-# Other targets: make up | down | status | check | grade | starters | reset | bench
+# Other targets: make up | down | status | check | grade | starters | reset | bench | docker-image
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
 SUB    ?= labs
 
-.PHONY: lab test browser up down status check grade starters reset bench install
+.PHONY: lab test browser up down status check grade starters reset bench install docker-image
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -18,9 +18,11 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 install: $(VENV)/.installed
 
-# The ensemble: Docker Compose when a Docker engine answers (or ZK_BACKEND=docker),
-# otherwise three local JVMs, installing Debian's zookeeper package if needed
-# (root + apt) or saying what to install.
+# The ensemble: Docker Compose when a Docker engine answers and the image is
+# here or can be built (or this project's containers exist), otherwise three
+# local JVMs, installing Debian's zookeeper package if needed (root + apt) or
+# saying what to install. It prints which backend it chose and why;
+# ZK_BACKEND=docker|local forces one (make up ZK_BACKEND=local).
 up: install
 	$(PY) -m harness.ensemble up
 
@@ -28,7 +30,13 @@ down: install
 	$(PY) -m harness.ensemble down
 
 status: install
-	$(PY) -m harness.launcher status
+	$(PY) -m harness.ensemble status
+
+# The Docker ensemble's image where the official zookeeper:3.9.4 cannot be pulled:
+# zk-workshop/zookeeper:debian, from Debian's packages (root, debootstrap; reused
+# once built). `make docker-image REBUILD=1` builds it again from scratch.
+docker-image: install
+	$(PY) -m harness.dockerimage build $(if $(REBUILD),--rebuild)
 
 lab: up
 	$(VENV)/bin/jupyter lab --notebook-dir=labs --ip=127.0.0.1 --port=$(PORT) --no-browser \

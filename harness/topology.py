@@ -30,6 +30,21 @@ MAX_CLIENT_CNXNS = 2000  # per client IP: the benchmark runs 500 sessions from l
 FOUR_LETTER_WORDS = ("srvr", "mntr", "wchc", "wchp", "cons")
 
 DOCKER_IMAGE = "zookeeper:3.9.4"
+# The compose file names the image through ${ZK_IMAGE:-...}: the harness sets
+# ZK_IMAGE to the workshop's own Debian-built image where the official one cannot
+# be pulled (harness/dockerimage.py); the rest of the file is the same for both.
+COMPOSE_IMAGE = "${ZK_IMAGE:-%s}" % DOCKER_IMAGE
+# The Compose project (so its containers' com.docker.compose.project label). Not a
+# top-level `name:` in the file, which Compose v1 rejects: `.env` sets it for
+# `docker compose`/`docker-compose` run in this folder; the harness passes `-p`.
+COMPOSE_PROJECT = "zk-election-workshop"
+SERVER_HEAP_MB = 256     # each server's Java heap, as for the local JVMs (-Xmx256m)
+# Each container keeps one address on the Compose network. Docker hands a
+# restarted container the lowest free address, so two servers killed and
+# started in another order swap addresses; the survivor keeps the addresses it
+# resolved while they answer, and took up to 25 s to form a quorum again
+# (measured here). With fixed addresses: 2-3.5 s, as with the local JVMs.
+DOCKER_SUBNET_PREFIX = "172.30"
 
 
 @dataclass(frozen=True)
@@ -48,15 +63,42 @@ class Server:
         return f"{HOST}:{self.client_port}"
 
 
+def ephemeral_port_range() -> tuple[int, int]:
+    """The ports Linux hands to outgoing connections (32768-60999 unless tuned)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def servers(offset: int = 0) -> tuple[Server, ...]:
-    """The three servers; ``offset`` shifts every port (a second, private ensemble)."""
-    return tuple(Server(i, 2180 + offset + i, 2887 + offset + i, 3887 + offset + i)
-                 for i in (1, 2, 3))
+    """The three servers; ``offset`` shifts every port (a second, private ensemble).
+
+    Every port must stay below the ephemeral range: a port in it can be taken at
+    any moment by some process's outgoing connection, and a private ensemble
+    then fails to start ("port 33888 is taken") for no reason of its own.
+    """
+    out = tuple(Server(i, 2180 + offset + i, 2887 + offset + i, 3887 + offset + i)
+                for i in (1, 2, 3))
+    low, high = ephemeral_port_range()
+    for s in out:
+        for port in (s.client_port, s.peer_port, s.election_port):
+            if not 1024 <= port < low:
+                raise ValueError(
+                    f"port offset {offset} puts {s.name}'s port {port} outside 1024-{low - 1}, "
+                    f"the ports no outgoing connection can take (Linux's ephemeral range is "
+                    f"{low}-{high}): choose an offset of at most {low - 3891}")
+    return out
 
 
 # ZK_WORKSHOP_PORT_OFFSET runs a second ensemble beside the usual one (the
-# launcher's own tests use it); the workshop itself always uses offset 0.
-SERVERS = servers(int(os.environ.get("ZK_WORKSHOP_PORT_OFFSET", "0")))
+# launcher's, the grader's and the Docker tests use it); the workshop itself
+# always uses offset 0. Offsets in use: 10000 (launcher tests, development),
+# 15000 (tests/test_docker.py), 20000 (bench), 25000 (an unreachable ensemble).
+PORT_OFFSET = int(os.environ.get("ZK_WORKSHOP_PORT_OFFSET", "0"))
+SERVERS = servers(PORT_OFFSET)
 
 
 def connection_string() -> str:
@@ -90,10 +132,35 @@ def local_zoo_cfg(server: Server, data_dir: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def compose_yaml() -> str:
-    """docker-compose.yml for the same topology on the official image."""
+def compose_project(offset: int | None = None) -> str:
+    """This ensemble's Compose project name: COMPOSE_PROJECT_NAME, or one per offset.
+
+    A private ensemble on an offset gets a project of its own by default, so
+    bringing it up never recreates the workshop's own containers.
+    """
+    offset = PORT_OFFSET if offset is None else offset
+    name = os.environ.get("COMPOSE_PROJECT_NAME")
+    if name:
+        return name
+    return COMPOSE_PROJECT if offset == 0 else f"{COMPOSE_PROJECT}-{offset}"
+
+
+def docker_subnet(offset: int = 0) -> str:
+    """The Compose network of the ensemble on ``offset``: one /24 per offset."""
+    return f"{DOCKER_SUBNET_PREFIX}.{(offset // 100) % 256}"
+
+
+def compose_yaml(offset: int = 0) -> str:
+    """docker-compose.yml for the same topology (the official image, or ZK_IMAGE).
+
+    ``offset`` shifts the published client ports, for a private ensemble beside
+    the usual one; the committed file is offset 0. The file works with both
+    Compose generations: no top-level ``name:`` (v1 rejects it) and nothing that
+    needs ``up --wait`` (the harness waits for a quorum through ``srvr``).
+    """
     cfg = common_settings()
-    published = servers(0)
+    published = servers(offset)
+    subnet = docker_subnet(offset)
     zoo_servers = " ".join(f"server.{s.id}={s.name}:2888:3888;2181" for s in published)
     out = [
         "# Generated by `python -m harness.topology compose` from harness/topology.py.",
@@ -101,14 +168,18 @@ def compose_yaml() -> str:
         "# Three ZooKeeper servers, client ports on 127.0.0.1 only, 200 ms ticks,",
         "# a four-letter-word whitelist holding only what the harness sends, no admin",
         "# server, and no restart policy: the harness decides when a killed server",
-        "# comes back.",
-        "name: zk-election-workshop",
-        "services:",
+        "# comes back. For Compose v1 (docker-compose) and v2 (docker compose) alike;",
+        f"# the project name ({COMPOSE_PROJECT}) comes from .env or -p.",
+        f"# The image: {DOCKER_IMAGE}, or ZK_IMAGE (the workshop's own, built from",
+        "# Debian's packages by `make docker-image` where the official cannot be pulled).",
     ]
+    if offset:
+        out.append(f"# A private ensemble: client ports shifted by {offset}.")
+    out += ["services:"]
     for s in published:
         out += [
             f"  {s.name}:",
-            f"    image: {DOCKER_IMAGE}",
+            f"    image: {COMPOSE_IMAGE}",
             f"    hostname: {s.name}",
             '    restart: "no"',
             "    ports:",
@@ -125,6 +196,10 @@ def compose_yaml() -> str:
             '      ZOO_STANDALONE_ENABLED: "false"',
             f'      ZOO_CFG_EXTRA: "forceSync={cfg["forceSync"]} '
             f'maxSessionTimeout={cfg["maxSessionTimeout"]}"',
+            f'      ZK_SERVER_HEAP: "{SERVER_HEAP_MB}"',
+            "    networks:",
+            "      default:",
+            f"        ipv4_address: {subnet}.{10 + s.id}",
             "    healthcheck:",
             "      # srvr must answer with a quorum role, not just an open port.",
             "      test: [\"CMD-SHELL\", \"echo srvr | nc -w 2 127.0.0.1 2181 | grep -Eq 'Mode: (leader|follower)'\"]",
@@ -132,11 +207,33 @@ def compose_yaml() -> str:
             "      timeout: 3s",
             "      retries: 15",
         ]
+    out += [
+        "networks:",
+        "  default:",
+        "    # fixed addresses: a restarted server comes back where its peers remember it",
+        "    ipam:",
+        "      config:",
+        f"        - subnet: {subnet}.0/24",
+    ]
     return "\n".join(out) + "\n"
 
 
+def dotenv() -> str:
+    """The committed .env: Compose reads it (both generations) when run in this folder."""
+    return ("# Read by `docker compose` and `docker-compose` run in this folder (generated by\n"
+            "# `python -m harness.topology dotenv`): the project name, which docker-compose.yml\n"
+            "# cannot carry for Compose v1. The environment overrides it.\n"
+            f"COMPOSE_PROJECT_NAME={COMPOSE_PROJECT}\n")
+
+
+USAGE = ("usage: python -m harness.topology compose [--offset N] > docker-compose.yml\n"
+         "       python -m harness.topology dotenv > .env")
+
 if __name__ == "__main__":
-    if sys.argv[1:] == ["compose"]:
-        sys.stdout.write(compose_yaml())
+    args = sys.argv[1:]
+    if args[:1] == ["compose"] and len(args) in (1, 3) and args[1:2] in ([], ["--offset"]):
+        sys.stdout.write(compose_yaml(int(args[2]) if len(args) == 3 else 0))
+    elif args == ["dotenv"]:
+        sys.stdout.write(dotenv())
     else:
-        sys.exit("usage: python -m harness.topology compose > docker-compose.yml")
+        sys.exit(USAGE)

@@ -48,7 +48,7 @@ def test_an_unreachable_ensemble_is_an_infrastructure_error_said_once(tmp_path):
     empty.mkdir()
     out = tmp_path / "r.json"
     res = run_checks("-k", "lab1", "--submission", "solutions", "--results-json", str(out),
-                     env={"ZK_WORKSHOP_PORT_OFFSET": "30000", "ZK_WORKSHOP_STATE": str(tmp_path / "s"),
+                     env={"ZK_WORKSHOP_PORT_OFFSET": "25000", "ZK_WORKSHOP_STATE": str(tmp_path / "s"),
                           "ZOOKEEPER_HOME": str(empty)})
     assert res.returncode != 0
     details = res.stdout.split("short test summary info")[0]     # the summary repeats each error's first line
