@@ -4,7 +4,8 @@ Six candidates to start with (three behind a FaultProxy each, three straight to
 the ensemble) take part while, for 20 s, a schedule drawn from the run's seed
 kills and restarts servers, expires sessions, cuts or stalls links, makes
 candidates resign and new ones join. Every change of is_leader and of each
-client's connection is recorded (harness/invariants.py). Afterwards:
+client's connection is recorded (harness/invariants.py, from the reports of the
+learner's sandbox, where the candidates run). Afterwards:
 
 - no two candidates ever led at the same moment (a session expired behind the
   leader's back is excused until its client hears of it: ZooKeeper alone
@@ -23,8 +24,7 @@ import pytest
 
 from harness.checkkit import expect, holds_for, wait_until
 from harness.ensemble import EnsembleError
-from harness.invariants import (ElectionRecorder, ProxiedClients, check_election, explain,
-                                leaders_among)
+from harness.invariants import ElectionRecorder, check_election, explain, leaders_among
 
 ELECTION = "/election"
 SESSION_TIMEOUT = 2.0
@@ -86,97 +86,104 @@ def describe_schedule(events):
     return "\n".join(out)
 
 
+def settled_view(active, zks, observer):
+    """(leaders, connected, nodes, children) now: each candidate's claims from its sandbox,
+    the children from the grader's own client."""
+    seen = {n: c.attrs("node", "is_leader") for n, c in active.items()}
+    leaders = [n for n, a in seen.items() if a["is_leader"]]
+    connected = all(zks[n].connected for n in active)
+    observer.sync(ELECTION)
+    children = observer.get_children(ELECTION)
+    return leaders, connected, {n: a["node"] for n, a in seen.items()}, children
+
+
 @pytest.mark.faults
 @pytest.mark.timeout(70)
-def test_invariants_hold_under_random_faults(lab, clients, faults, rng, request):
+def test_invariants_hold_under_random_faults(world, faults, rng, request):
     seed = request.config._workshop_seed
     schedule = make_schedule(rng)
     replay = f"(seed {seed}: replay with `pytest {__file__.rsplit('/', 2)[-2]}/test_lab5_invariants.py --seed {seed}`)"
     print(f"fault schedule {replay}:\n{describe_schedule(schedule)}")
-    rec = ElectionRecorder().start()
-    proxied = ProxiedClients(clients.namespace)
+    rec = ElectionRecorder()
     cands, zks, proxies, gone = {}, {}, {}, set()
 
     def join(name, via_proxy):
+        zk = world.client(timeout=SESSION_TIMEOUT, proxied=via_proxy, label=name)
         if via_proxy:
-            zk, proxies[name] = proxied(timeout=SESSION_TIMEOUT)
-        else:
-            zk = clients(timeout=SESSION_TIMEOUT)
-        track = rec.add(name, zk)
-        cand = lab.ResilientCandidate(zk, ELECTION, on_elected=track.on_elected,
-                                      on_revoked=track.on_revoked)
-        track.follow(cand)
+            proxies[name] = zk.proxy
+        cand = rec.add(world.candidate("ResilientCandidate", zk, ELECTION, label=name,
+                                       callbacks=("on_elected", "on_revoked")))
         zks[name], cands[name] = zk, cand
         cand.start()
 
-    try:
-        for i in range(6):
-            join(f"c{i}", i < 3)
-        expect(wait_until(lambda: len(leaders_among(cands)) == 1, 5),
-               f"Before any fault, six candidates did not settle on one leader within 5 s "
-               f"(leaders: {leaders_among(cands)}).")
-        rec.mark("faults begin")
-        start = time.monotonic()
-        pause = threading.Event()
-        for t, action, target, arg in schedule:
-            pause.wait(max(0.0, start + t - time.monotonic()))     # pacing, not synchronisation
-            rec.mark(f"{action} {target or ''}{'' if arg is None else ' ' + str(arg)}".strip(),
-                     target)
-            if action == "kill":
-                faults.kill(arg)
-            elif action == "start":
-                faults.start(arg)
-            elif action == "cut":
-                proxies[target].cut()
-            elif action == "hold":
-                proxies[target].hold()
-            elif action == "heal":
-                proxies[target].heal()
-            elif action == "expire":
-                try:
-                    faults.expire_session(zks[target], timeout=5)
-                except EnsembleError as e:
-                    rec.mark(f"expiry not confirmed: {e}", "")
-            elif action == "resign":
-                cands[target].resign()
-                gone.add(target)
-            elif action == "join":
-                join(target, arg == "proxy")
-        rec.mark("faults end; healing")
-        proxied.heal_all()
-        faults.heal()
-        rec.mark("healed")
-        active = {n: c for n, c in cands.items() if n not in gone}
-
-        def settled():
-            names = leaders_among(active)
-            if len(names) != 1 or not all(zks[n].connected for n in active):
-                return False
+    for i in range(6):
+        join(f"c{i}", i < 3)
+    expect(wait_until(lambda: len(leaders_among(cands)) == 1, 5),
+           f"Before any fault, six candidates did not settle on one leader within 5 s "
+           f"(leaders: {leaders_among(cands)}).")
+    rec.mark("faults begin")
+    start = time.monotonic()
+    pause = threading.Event()
+    for t, action, target, arg in schedule:
+        pause.wait(max(0.0, start + t - time.monotonic()))     # pacing, not synchronisation
+        rec.mark(f"{action} {target or ''}{'' if arg is None else ' ' + str(arg)}".strip(),
+                 target)
+        if action == "kill":
+            faults.kill(arg)
+        elif action == "start":
+            faults.start(arg)
+        elif action == "cut":
+            proxies[target].cut()
+        elif action == "hold":
+            proxies[target].hold()
+        elif action == "heal":
+            proxies[target].heal()
+        elif action == "expire":
             try:
-                children = zks[names[0]].get_children(ELECTION)
-            except Exception:
-                return False
-            nodes = {c.node.rsplit("/", 1)[1] for c in active.values() if c.node}
-            if not children or len(nodes) != len(active) or set(children) != nodes:
-                return False
-            first = min(children, key=lambda c: int(c.rpartition("-n_")[2]))
-            return active[names[0]].node.endswith("/" + first)
+                faults.expire_session(zks[target], timeout=5)
+            except EnsembleError as e:
+                rec.mark(f"expiry not confirmed: {e}", "")
+        elif action == "resign":
+            cands[target].resign()
+            gone.add(target)
+        elif action == "join":
+            join(target, arg == "proxy")
+    rec.mark("faults end; healing")
+    for proxy in proxies.values():
+        proxy.heal()
+    faults.heal()
+    rec.mark("healed")
+    active = {n: c for n, c in cands.items() if n not in gone}
+    observer = world.observer
 
-        ok = wait_until(settled, SESSION_TIMEOUT + 6, interval=0.05)
-        rec.stop()
-        changes = sum(1 for e in rec.timeline() if e.kind == "leader")
-        print(f"{changes} changes of is_leader recorded; final leaders: {leaders_among(active)}")
-        problems = check_election(rec)
-        expect(not problems, "During the faults, the election broke an invariant "
-               f"{replay}:\n" + explain(rec, problems)
-               + f"\nthe fault schedule was:\n{describe_schedule(schedule)}")
-        children = zks[next(iter(active))].get_children(ELECTION) if active else []
-        expect(ok, f"After every fault was healed, the election did not settle within "
-                   f"{SESSION_TIMEOUT + 6:.0f} s on exactly one leader whose node is first, with "
-                   f"one node per candidate {replay}. Leaders: {leaders_among(active)}; "
-                   f"candidates' nodes: { {n: c.node for n, c in active.items()} }; "
-                   f"children: {sorted(children)}.")
-        expect(holds_for(lambda: len(leaders_among(active)) == 1, 0.5),
-               f"After healing, the number of leaders did not stay at one {replay}.")
-    finally:
-        proxied.close()     # the other clients are closed by the `clients` fixture
+    def settled():
+        try:
+            names, connected, nodes, children = settled_view(active, zks, observer)
+        except Exception:
+            return False
+        if len(names) != 1 or not connected:
+            return False
+        mine = {node.rsplit("/", 1)[1] for node in nodes.values() if node}
+        if not children or len(mine) != len(active) or set(children) != mine:
+            return False
+        first = min(children, key=lambda c: int(c.rpartition("-n_")[2]))
+        return (nodes[names[0]] or "").endswith("/" + first)
+
+    ok = wait_until(settled, SESSION_TIMEOUT + 6, interval=0.05)
+    rec.stop()
+    changes = sum(1 for e in rec.timeline() if e.kind == "leader")
+    print(f"{changes} changes of is_leader recorded; final leaders: {leaders_among(active)}")
+    problems = check_election(rec)
+    expect(not problems, "During the faults, the election broke an invariant "
+           f"{replay}:\n" + explain(rec, problems)
+           + f"\nthe fault schedule was:\n{describe_schedule(schedule)}")
+    if active:
+        observer.sync(ELECTION)
+    children = observer.get_children(ELECTION) if active else []
+    expect(ok, f"After every fault was healed, the election did not settle within "
+               f"{SESSION_TIMEOUT + 6:.0f} s on exactly one leader whose node is first, with "
+               f"one node per candidate {replay}. Leaders: {leaders_among(active)}; "
+               f"candidates' nodes: { {n: c.node for n, c in active.items()} }; "
+               f"children: {sorted(children)}.")
+    expect(holds_for(lambda: len(leaders_among(active)) == 1, 0.5),
+           f"After healing, the number of leaders did not stay at one {replay}.")

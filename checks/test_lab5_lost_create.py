@@ -1,63 +1,65 @@
 """Lab 5: a create whose reply is lost must not leave a second node behind.
 
-The candidate talks to the ensemble through a FaultProxy (harness/proxy.py) that
-forwards its create, lets the server carry it out, and then closes the
-connection instead of passing the reply on: the node exists, the session lives,
-and the candidate only sees a ConnectionLoss.
+The candidate talks to the ensemble through a FaultProxy (harness/proxy.py,
+``world.client(proxied=True)``) that forwards its create, lets the server carry
+it out, and then closes the connection instead of passing the reply on: the
+node exists, the session lives, and the candidate only sees a ConnectionLoss.
+The grader counts the session's nodes through its own client.
 """
-from kazoo.exceptions import ConnectionLoss
-
 from harness.checkkit import CheckFailure, expect, holds_for, wait_until
-from harness.invariants import ProxiedClients, owned_children
+from harness.invariants import owned_children
+from harness.sandbox.host import LearnerError
 
 ELECTION = "/election"
 
 
-def test_a_lost_create_leaves_exactly_one_node_found_by_its_guid(lab, clients):
-    made = ProxiedClients(clients.namespace)
+def test_a_lost_create_leaves_exactly_one_node_found_by_its_guid(world):
+    first = world.candidate("ResilientCandidate", world.client(label="first"), ELECTION,
+                            label="first", callbacks=())
+    first.start()
+    expect(wait_until(lambda: first.is_leader, 5), "The first candidate never led.")
+    zk = world.client(timeout=2.0, proxied=True, label="lossy")
+    proxy = zk.proxy
+    session = zk.session_id
+    cand = world.candidate("ResilientCandidate", zk, ELECTION, label="lossy", callbacks=())
+    proxy.drop_after_next_create()
     try:
-        first = lab.ResilientCandidate(clients(), ELECTION)
-        first.start()
-        expect(wait_until(lambda: first.is_leader, 5), "The first candidate never led.")
-        zk, proxy = made(timeout=2.0)
-        session = zk.client_id[0]
-        cand = lab.ResilientCandidate(zk, ELECTION)
-        proxy.drop_after_next_create()
-        try:
-            cand.start()
-        except ConnectionLoss:
-            raise CheckFailure(
-                "start() raised ConnectionLoss: the connection broke while your create was on its "
-                "way. Handle it: once connected again, look among the children for the node "
-                "carrying your guid (find_own) and create a node only if there is none.") from None
-        expect(proxy.dropped.wait(5), "The candidate never sent a create (did start() volunteer?).")
-        drop = proxy.drops[0]
-        created = drop.path[len(zk.chroot):] if drop.path else None
-        expect(created, f"The server refused the candidate's create (error {drop.err}); "
-                        f"the create should make {ELECTION}/<guid>-n_ (sequential, ephemeral).")
-        observer = clients()
-        expect(wait_until(lambda: zk.connected and cand.node, 5),
-               "After the connection loss during its create, the candidate never had a node "
-               "(cand.node stayed None).")
+        cand.start()
+    except LearnerError as e:
+        if e.type_name != "ConnectionLoss":
+            raise
+        raise CheckFailure(
+            "start() raised ConnectionLoss: the connection broke while your create was on its "
+            "way. Handle it: once connected again, look among the children for the node "
+            "carrying your guid (find_own) and create a node only if there is none."
+            + (f"\n  where: {e.where}" if e.where else "")) from None
+    expect(proxy.dropped.wait(5), "The candidate never sent a create (did start() volunteer?).")
+    drop = proxy.drops[0]
+    created = drop.path[len(zk.chroot):] if drop.path else None
+    expect(created, f"The server refused the candidate's create (error {drop.err}); "
+                    f"the create should make {ELECTION}/<guid>-n_ (sequential, ephemeral).")
+    observer = world.observer
+    expect(wait_until(lambda: zk.connected and cand.node, 5),
+           "After the connection loss during its create, the candidate never had a node "
+           "(cand.node stayed None).")
 
-        def one_node():
-            return owned_children(observer, ELECTION, session) == [created.rsplit("/", 1)[1]]
+    def one_node():
+        return owned_children(observer, ELECTION, session) == [created.rsplit("/", 1)[1]]
 
-        settled = wait_until(one_node, 2) and holds_for(one_node, 0.7)
-        owned = owned_children(observer, ELECTION, session)
-        expect(len(owned) <= 1,
-               f"After a connection loss during its create, the candidate's session owns "
-               f"{len(owned)} nodes: {owned}. The first create did succeed on the server (only "
-               f"its reply was lost), and the session lived on. Look for your guid among the "
-               f"children (find_own) before creating again.")
-        expect(settled,
-               f"The create that lost its reply made {created}, and that node is the "
-               f"candidate's; but the candidate's session now owns {owned}.")
-        expect(cand.node == created,
-               f"The candidate's node should be the one its lost create made, {created}, found "
-               f"by its guid; cand.node is {cand.node!r}.")
-        first.resign()
-        expect(wait_until(lambda: cand.is_leader, 3),
-               "After the first candidate resigned, the candidate whose create was lost never led.")
-    finally:
-        made.close()
+    settled = wait_until(one_node, 2) and holds_for(one_node, 0.7)
+    owned = owned_children(observer, ELECTION, session)
+    expect(len(owned) <= 1,
+           f"After a connection loss during its create, the candidate's session owns "
+           f"{len(owned)} nodes: {owned}. The first create did succeed on the server (only "
+           f"its reply was lost), and the session lived on. Look for your guid among the "
+           f"children (find_own) before creating again.")
+    expect(settled,
+           f"The create that lost its reply made {created}, and that node is the "
+           f"candidate's; but the candidate's session now owns {owned}.")
+    node = cand.node
+    expect(node == created,
+           f"The candidate's node should be the one its lost create made, {created}, found "
+           f"by its guid; cand.node is {node!r}.")
+    first.resign()
+    expect(wait_until(lambda: cand.is_leader, 3),
+           "After the first candidate resigned, the candidate whose create was lost never led.")

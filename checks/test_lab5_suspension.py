@@ -1,33 +1,25 @@
 """Lab 5: a leader whose connection is in doubt stops leading, and leads again only safely.
 
-Each candidate here reaches the ensemble through a FaultProxy (harness/proxy.py),
-so the check can stall or cut its connection without touching the servers.
+The candidate under test reaches the ensemble through a FaultProxy of its own
+(``world.client(proxied=True)``, harness/proxy.py), so the check can stall or
+cut its connection without touching the servers. The candidates run in the
+learner's sandbox; the grader reads the nodes through its own clients.
 """
 import time
 
-import pytest
 from kazoo.client import KazooState
 
 from harness.checkkit import expect, holds_for, wait_until
-from harness.invariants import ElectionRecorder, ProxiedClients, check_election, explain
+from harness.invariants import ElectionRecorder, check_election, explain
 
 ELECTION = "/election"
 
 
-@pytest.fixture
-def proxied(clients):
-    made = ProxiedClients(clients.namespace)
-    yield made
-    made.close()
-
-
-def start(lab, rec, name, client):
-    track = rec.add(name, client)
-    cand = lab.ResilientCandidate(client, ELECTION, on_elected=track.on_elected,
-                                  on_revoked=track.on_revoked)
-    track.follow(cand)
+def start(world, rec, name, client):
+    cand = rec.add(world.candidate("ResilientCandidate", client, ELECTION, label=name,
+                                   callbacks=("on_elected", "on_revoked")))
     cand.start()
-    return cand, track
+    return cand
 
 
 def wait_leader(cand, timeout, what):
@@ -35,12 +27,13 @@ def wait_leader(cand, timeout, what):
            f"{what} never became leader (is_leader stayed False for {timeout:.0f} s).")
 
 
-def test_a_silent_network_makes_the_leader_step_down_before_anyone_else_leads(lab, clients, proxied):
-    rec = ElectionRecorder().start()
-    zk0, proxy0 = proxied(timeout=2.0)
-    c0, t0 = start(lab, rec, "c0", zk0)
+def test_a_silent_network_makes_the_leader_step_down_before_anyone_else_leads(world):
+    rec = ElectionRecorder()
+    zk0 = world.client(timeout=2.0, proxied=True, label="c0")
+    proxy0 = zk0.proxy
+    c0 = start(world, rec, "c0", zk0)
     wait_leader(c0, 5, "The only candidate")
-    c1, t1 = start(lab, rec, "c1", clients())
+    c1 = start(world, rec, "c1", world.client(label="c1"))
     proxy0.hold()           # c0's network goes silent: nothing in, nothing out
     fault = time.monotonic()
     rec.mark("hold c0's connection", "c0")
@@ -53,7 +46,7 @@ def test_a_silent_network_makes_the_leader_step_down_before_anyone_else_leads(la
            f"The leader's connection has been silent for {time.monotonic() - fault:.1f} s and "
            "kazoo reported SUSPENDED, but its is_leader is still True. A suspended leader "
            "cannot know whether its session still lives: step down in the state listener.")
-    expect(t0.revoked >= 1, "The leader stepped down on SUSPENDED but on_revoked() was never "
+    expect(c0.revoked >= 1, "The leader stepped down on SUSPENDED but on_revoked() was never "
                             "called.")
     expect(led, "After the leader's session expired (its network stayed silent), the next "
                 "candidate did not become leader within 5 s.")
@@ -62,10 +55,18 @@ def test_a_silent_network_makes_the_leader_step_down_before_anyone_else_leads(la
            + explain(rec, problems))
     proxy0.heal()
     # c0 learns its session expired and takes part again, behind c1
-    back = wait_until(lambda: zk0.connected and c0.node and c0.watching == c1.node, 6)
+    c1_node = c1.node
+
+    def back_in_line():
+        if not zk0.connected:
+            return False
+        seen = c0.attrs("node", "watching")
+        return seen["node"] and seen["watching"] == c1_node
+
+    back = wait_until(back_in_line, 6)
     expect(back, f"After the network came back, the old leader did not take part again behind "
                  f"the new leader (node={c0.node!r}, watching={c0.watching!r}, "
-                 f"new leader's node={c1.node!r}).")
+                 f"new leader's node={c1_node!r}).")
     expect(holds_for(lambda: c1.is_leader and not c0.is_leader, 0.3),
            "After the network healed, there was not exactly one leader.")
     rec.stop()
@@ -74,25 +75,26 @@ def test_a_silent_network_makes_the_leader_step_down_before_anyone_else_leads(la
            + explain(rec, problems))
 
 
-def test_after_a_short_suspension_the_leader_leads_again(lab, clients, proxied):
-    rec = ElectionRecorder().start()
-    zk0, proxy0 = proxied(timeout=3.0)
-    c0, t0 = start(lab, rec, "c0", zk0)
+def test_after_a_short_suspension_the_leader_leads_again(world):
+    rec = ElectionRecorder()
+    zk0 = world.client(timeout=3.0, proxied=True, label="c0")
+    proxy0 = zk0.proxy
+    c0 = start(world, rec, "c0", zk0)
     wait_leader(c0, 5, "The only candidate")
-    c1, t1 = start(lab, rec, "c1", clients())
-    session, node = zk0.client_id[0], c0.node
+    c1 = start(world, rec, "c1", world.client(label="c1"))
+    session, node = zk0.session_id, c0.node
     proxy0.cut()            # the connection breaks; the session lives on (3 s)
     rec.mark("cut c0's connection", "c0")
     stepped = wait_until(lambda: not c0.is_leader, 0.5)
     expect(stepped, "The leader's connection broke (kazoo reported SUSPENDED) but is_leader "
                     "stayed True. Step down as soon as the state listener sees SUSPENDED.")
-    expect(wait_until(lambda: t0.revoked >= 1, 1.0),
+    expect(wait_until(lambda: c0.revoked >= 1, 1.0),
            "The leader stepped down on SUSPENDED but on_revoked() was never called.")
     proxy0.heal()
     expect(wait_until(lambda: zk0.connected, 2.5),
            "The check could not reconnect the client (infrastructure?).")
-    expect(zk0.client_id[0] == session, "The session expired during a short cut "
-                                         "(infrastructure was too slow?); try again.")
+    expect(zk0.session_id == session, "The session expired during a short cut "
+                                      "(infrastructure was too slow?); try again.")
     again = wait_until(lambda: c0.is_leader, 3.0)
     expect(again, "The connection came back with the same session and the candidate's node is "
                   "still first, but it did not lead again within 3 s. On CONNECTED, look at the "
@@ -100,7 +102,7 @@ def test_after_a_short_suspension_the_leader_leads_again(lab, clients, proxied):
     expect(c0.node == node, f"After a short suspension the session lived on, so the candidate's "
                             f"node {node} did too; but its node is now {c0.node}.")
     expect(not c1.is_leader, "Two leaders after the reconnect.")
-    expect(wait_until(lambda: t0.elected >= 2, 1.0),
+    expect(wait_until(lambda: c0.elected >= 2, 1.0),
            "on_elected() was not called when the candidate led again.")
     rec.stop()
     problems = check_election(rec)
@@ -108,13 +110,14 @@ def test_after_a_short_suspension_the_leader_leads_again(lab, clients, proxied):
            + explain(rec, problems))
 
 
-def test_before_leading_again_a_candidate_checks_its_node_is_still_its_own(lab, clients, proxied):
-    rec = ElectionRecorder().start()
-    zk0, proxy0 = proxied(timeout=3.0)
-    c0, t0 = start(lab, rec, "c0", zk0)
+def test_before_leading_again_a_candidate_checks_its_node_is_still_its_own(world):
+    rec = ElectionRecorder()
+    zk0 = world.client(timeout=3.0, proxied=True, label="c0")
+    proxy0 = zk0.proxy
+    c0 = start(world, rec, "c0", zk0)
     wait_leader(c0, 5, "The only candidate")
-    session, node = zk0.client_id[0], c0.node
-    other = clients()
+    session, node = zk0.session_id, c0.node
+    other = world.grader_client()     # the grader's own session: the impostor
     proxy0.cut()
     rec.mark("cut c0's connection", "c0")
     expect(wait_until(lambda: not c0.is_leader, 0.5),
@@ -126,8 +129,8 @@ def test_before_leading_again_a_candidate_checks_its_node_is_still_its_own(lab, 
     proxy0.heal()
     expect(wait_until(lambda: zk0.connected, 2.5),
            "The check could not reconnect the client (infrastructure?).")
-    expect(zk0.client_id[0] == session, "The session expired during a short cut "
-                                         "(infrastructure was too slow?); try again.")
+    expect(zk0.session_id == session, "The session expired during a short cut "
+                                      "(infrastructure was too slow?); try again.")
     expect(holds_for(lambda: not c0.is_leader, 1.5),
            f"After reconnecting, the candidate led although the first node, {node}, was no "
            f"longer its own: while it was disconnected its node was deleted and another session "
@@ -137,7 +140,13 @@ def test_before_leading_again_a_candidate_checks_its_node_is_still_its_own(lab, 
     expect(wait_until(lambda: c0.is_leader, 3.0),
            "After the stranger's node went away, the candidate did not lead again within 3 s: "
            "when the first node is not yours, volunteer again with a new node.")
-    stat = other.exists(c0.node) if c0.node else None
+    mine = c0.node
+    observer = world.observer
+    observer.sync(ELECTION)
+    stat = observer.exists(mine) if mine else None
     expect(stat is not None and stat.ephemeralOwner == session,
-           f"The candidate leads, but its node {c0.node!r} is not owned by its session.")
+           f"The candidate leads, but its node {mine!r} is not owned by its session.")
     rec.stop()
+    problems = check_election(rec)
+    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
+           + explain(rec, problems))

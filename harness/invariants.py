@@ -1,34 +1,38 @@
 """Record an election over time, then check its invariants.
 
     rec = ElectionRecorder()
-    track = rec.add("c1", client)            # BEFORE the candidate starts
-    cand = lab.ResilientCandidate(client, "/e", on_elected=track.on_elected,
-                                  on_revoked=track.on_revoked)
-    track.follow(cand); cand.start()
-    rec.start()
+    cand = world.candidate("ResilientCandidate", zk, label="c1",
+                           callbacks=("on_elected", "on_revoked"))
+    rec.add(cand)                           # BEFORE it starts: its client's state now
+    cand.start()
     ... faults ...  rec.mark("kill zoo2") ... rec.mark("expire", "c1")
     rec.stop()
     problems = check_election(rec)          # [] when every invariant held
 
-What is recorded, each with a ``time.monotonic()`` stamp:
+The candidates live in the learner's sandbox (one or more processes), which
+reports what happens there (``harness.sandbox.child``); the recorder only
+*reads* those reports, for the candidates it follows, and adds the faults the
+grader injected. Every entry carries a ``time.monotonic()`` stamp, one clock
+for every process on the machine:
 
-- every change of a candidate's ``is_leader`` (polled every few milliseconds,
-  so a candidate that forgets its callbacks is still seen);
+- every change of a candidate's ``is_leader`` (the sandbox polls it every
+  5 ms, so a candidate that forgets its callbacks is still seen);
 - every call of its ``on_elected`` / ``on_revoked``;
 - every connection state its client reports (CONNECTED / SUSPENDED / LOST),
-  from a listener added before the candidate's own, so a suspension is always
-  recorded before the candidate reacts to it;
-- the faults the test injected (``mark``).
+  from a listener the sandbox added when it made the client, before any
+  candidate's, so a suspension is always stamped before the candidate reacts;
+- the faults the check injected (``mark``), stamped by the grader.
 
 The invariants (``check_election``):
 
 1. **One leader at a time.** No two candidates' ``is_leader`` are True at the
    same moment. One overlap is excused, because ZooKeeper alone cannot prevent
-   it: a session expired *behind its owner's back* (``mark("expire", name)``)
-   may leave the old leader believing for a moment, until its client hears of
-   it, while the next one is already elected. That is what fencing tokens are
-   for. The excuse ends ``grace`` seconds after that client reports SUSPENDED
-   or LOST.
+   it: a session expired *behind its owner's back* (a ``mark`` whose text says
+   "expire", aimed at that candidate: an expiry the grader caused, or its
+   process frozen past its session timeout) may leave the old leader believing
+   for a moment, until its client hears of it, while the next one is already
+   elected. That is what fencing tokens are for. The excuse ends ``grace``
+   seconds after that client reports SUSPENDED or LOST.
 2. **No leading while disconnected.** ``is_leader`` is False within ``grace``
    seconds after the client reports SUSPENDED or LOST, and stays False until
    it reports CONNECTED again.
@@ -41,96 +45,93 @@ from dataclasses import dataclass, field
 
 from kazoo.client import KazooState
 
-from .checkkit import RECONNECT, close_quietly
-
 
 @dataclass
 class Event:
     t: float          # time.monotonic()
     who: str          # candidate name, or "" for a fault of the whole ensemble
     kind: str         # "leader" | "elected" | "revoked" | "state" | "fault"
-    value: object     # True/False for "leader", a KazooState for "state", text for "fault"
+    value: object     # True/False for "leader", a KazooState ("CONNECTED", ...) for "state",
+                      # text for "fault"
 
 
+CALLBACK_KINDS = {"on_elected": "elected", "on_revoked": "revoked"}
+
+
+@dataclass
 class Track:
-    """One candidate: its client's states, its is_leader, its callbacks."""
+    """How the recorder follows one candidate (a RemoteCandidate, in its own sandbox)."""
+    name: str
+    candidate: object             # harness.sandbox.host.RemoteCandidate
+    initial_state: str            # its client's state when it was added
+    since: float                  # when it was added: earlier reports are not its record
 
-    def __init__(self, recorder: "ElectionRecorder", name: str, client):
-        self.recorder = recorder
-        self.name = name
-        self.client = client
-        self.candidate = None
-        self.last_leader = False
-        self.elected = 0
-        self.revoked = 0
-        self.initial_state = client.state
-        client.add_listener(self._on_state)
+    @property
+    def sandbox(self):
+        return self.candidate.sandbox
 
-    def _on_state(self, state):
-        self.recorder._add(Event(time.monotonic(), self.name, "state", state))
-        return False
-
-    def on_elected(self):
-        self.elected += 1
-        self.recorder._add(Event(time.monotonic(), self.name, "elected", True))
-
-    def on_revoked(self):
-        self.revoked += 1
-        self.recorder._add(Event(time.monotonic(), self.name, "revoked", True))
-
-    def follow(self, candidate) -> "Track":
-        """Poll this candidate's is_leader from now on."""
-        self.candidate = candidate
-        return self
-
-    def poll(self, now: float) -> None:
-        if self.candidate is None:
-            return
-        leading = bool(getattr(self.candidate, "is_leader", False))
-        if leading != self.last_leader:
-            self.last_leader = leading
-            self.recorder._add(Event(now, self.name, "leader", leading))
+    def entry(self, report: dict) -> Event | None:
+        """This candidate's entry for one of its sandbox's reports, or None."""
+        kind = report.get("kind")
+        if kind == "state" and report.get("client") == self.candidate.zk.handle:
+            return Event(report["t"], self.name, "state", report.get("state"))
+        if report.get("cand") != self.candidate.handle:
+            return None
+        if kind == "leader":
+            return Event(report["t"], self.name, "leader", bool(report.get("value")))
+        if kind == "callback" and report.get("name") in CALLBACK_KINDS:
+            return Event(report["t"], self.name, CALLBACK_KINDS[report["name"]], True)
+        return None
 
 
 class ElectionRecorder:
-    """A timeline of one election under faults."""
+    """A timeline of one election under faults, read from the sandboxes' reports."""
 
-    def __init__(self, interval: float = 0.005):
-        self.interval = interval
-        self.events: list[Event] = []
+    def __init__(self):
         self.tracks: dict[str, Track] = {}
         self.t0 = time.monotonic()
+        self.t_end = None             # set by stop(): nothing later is part of the record
+        self._faults: list[Event] = []
         self._lock = threading.Lock()
-        self._stop = threading.Event()
-        self._thread = None
 
-    def add(self, name: str, client) -> Track:
-        """Follow a client (call before the candidate on it starts)."""
-        track = Track(self, name, client)
+    def add(self, candidate, name: str | None = None):
+        """Follow a candidate (call before it starts); returns the candidate."""
+        name = name or candidate.label
+        since = time.monotonic()
+        state = candidate.zk.info().get("state")      # what its client is now
         with self._lock:
-            self.tracks[name] = track
-        return track
+            if name in self.tracks:
+                raise ValueError(f"the recorder already follows a candidate named {name!r}")
+            self.tracks[name] = Track(name, candidate, str(state), since)
+        return candidate
 
     def mark(self, what: str, who: str = "") -> None:
         """Record a fault the test injected (``who``: the candidate it targets, if any)."""
-        self._add(Event(time.monotonic(), who, "fault", what))
-
-    def start(self) -> "ElectionRecorder":
-        self._thread = threading.Thread(target=self._poll_loop, name="election-recorder",
-                                        daemon=True)
-        self._thread.start()
-        return self
+        with self._lock:
+            self._faults.append(Event(time.monotonic(), who, "fault", what))
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=2)
-        self._poll_once()
+        """End the record now, once the sandboxes' reports up to now have come in."""
+        end = time.monotonic()
+        time.sleep(0.02)              # a change the 5 ms poll is about to see
+        for sb in self._sandboxes():
+            if sb.gone:
+                continue
+            try:                      # replies come after every report sent before them
+                sb.request("hello", timeout=10, what="a round trip")
+            except Exception:
+                pass
+        self.t_end = end
+
+    def _sandboxes(self) -> list:
+        seen = {}
+        for track in list(self.tracks.values()):
+            seen.setdefault(id(track.sandbox), track.sandbox)
+        return list(seen.values())
 
     def leaders(self) -> list[str]:
-        """Names of the candidates whose is_leader is True now."""
-        return [n for n, tr in list(self.tracks.items())
-                if tr.candidate is not None and getattr(tr.candidate, "is_leader", False)]
+        """Names of the candidates whose is_leader is True now (asked of each sandbox)."""
+        return [n for n, tr in list(self.tracks.items()) if tr.candidate.is_leader]
 
     def states(self, name: str, since: float = 0.0) -> list:
         """The connection states ``name``'s client reported at or after ``since``."""
@@ -141,22 +142,24 @@ class ElectionRecorder:
         """True once ``name``'s client reported SUSPENDED or LOST at or after ``since``."""
         return any(s != KazooState.CONNECTED for s in self.states(name, since))
 
-    def _poll_loop(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._poll_once()
-
-    def _poll_once(self) -> None:
-        now = time.monotonic()
-        for track in list(self.tracks.values()):
-            track.poll(now)
-
-    def _add(self, event: Event) -> None:
-        with self._lock:
-            self.events.append(event)
-
     def timeline(self) -> list[Event]:
         with self._lock:
-            return sorted(self.events, key=lambda e: e.t)
+            events = list(self._faults)
+            tracks = list(self.tracks.values())
+        by_sandbox: dict[int, list] = {}
+        for track in tracks:
+            by_sandbox.setdefault(id(track.sandbox), []).append(track)
+        for mine in by_sandbox.values():
+            for report in mine[0].sandbox.events():
+                for track in mine:
+                    if report["t"] < track.since:
+                        continue
+                    event = track.entry(report)
+                    if event is not None:
+                        events.append(event)
+        if self.t_end is not None:
+            events = [e for e in events if e.t <= self.t_end]
+        return sorted(events, key=lambda e: e.t)
 
     def describe(self, since: float | None = None, until: float | None = None) -> str:
         """The timeline as text, times in seconds from the start."""
@@ -164,7 +167,7 @@ class ElectionRecorder:
         for e in self.timeline():
             if (since is not None and e.t < since) or (until is not None and e.t > until):
                 continue
-            value = e.value.name if isinstance(e.value, KazooState) else e.value
+            value = e.value.name if hasattr(e.value, "name") else e.value
             lines.append(f"  {e.t - self.t0:7.3f}s  {e.who or '-':>6}  {e.kind:<8} {value}")
         return "\n".join(lines)
 
@@ -220,7 +223,7 @@ def _minus(span, holes):
 def check_election(rec: ElectionRecorder, grace: float = 0.25) -> list[Problem]:
     """Every broken invariant of the recorded election, earliest first."""
     events = rec.timeline()
-    end = max([e.t for e in events] + [time.monotonic()])
+    end = max([e.t for e in events] + [rec.t_end if rec.t_end is not None else time.monotonic()])
     leading, connected, excused = {}, {}, {}
     for name, track in rec.tracks.items():
         mine = [e for e in events if e.who == name]
@@ -280,51 +283,19 @@ def explain(rec: ElectionRecorder, problems: list[Problem], context: float = 2.5
 
 # --- helpers the lab 5 checks share ---------------------------------------------
 
-class ProxiedClients:
-    """Kazoo clients that reach the ensemble only through a FaultProxy of their own.
-
-        made = ProxiedClients(namespace)
-        zk, proxy = made(timeout=2.0)
-        ...
-        made.close()
-    """
-
-    def __init__(self, chroot: str = ""):
-        self.chroot = chroot
-        self.made = []
-
-    def __call__(self, timeout: float = 2.0):
-        from kazoo.client import KazooClient
-
-        from .proxy import FaultProxy
-        proxy = FaultProxy()
-        # after a long cut, time the learner's election, not kazoo's reconnect back-off
-        client = KazooClient(hosts=proxy.hosts(self.chroot), timeout=timeout,
-                             connection_retry=RECONNECT)
-        self.made.append((client, proxy))
-        client.start(timeout=15)
-        return client, proxy
-
-    def heal_all(self) -> None:
-        for _, proxy in self.made:
-            proxy.heal()
-
-    def close(self) -> None:
-        for client, proxy in self.made:
-            proxy.heal()
-        for client, proxy in self.made:
-            close_quietly(client)       # learner code may have blocked its threads
-            proxy.close()
-
-
 def leaders_among(candidates: dict) -> list[str]:
-    """Names of the candidates whose is_leader is True."""
-    return [n for n, c in candidates.items() if getattr(c, "is_leader", False)]
+    """Names of the candidates whose is_leader is True now (asked of their sandboxes)."""
+    return [n for n, c in candidates.items() if c.is_leader]
 
 
 def owned_children(zk, election_path: str, session_id: int) -> list[str]:
-    """The children of election_path whose ephemeralOwner is session_id."""
+    """The children of election_path whose ephemeralOwner is session_id.
+
+    ``zk`` is one of the grader's own clients (``world.observer``); it syncs
+    first, since the nodes were written through another server.
+    """
     from kazoo.exceptions import NoNodeError
+    zk.sync(election_path)
     out = []
     for child in zk.get_children(election_path):
         try:
