@@ -35,10 +35,10 @@ import os
 import secrets
 from pathlib import Path
 
-from kazoo.security import ACL, Id, Permissions, make_digest_acl
+from kazoo.security import ACL, make_digest_acl
 
 from . import loader, manifest
-from .checkkit import RECONNECT, CheckFailure, close_quietly, session_id
+from .checkkit import RECONNECT, CheckFailure, close_quietly
 from .sandbox.host import LearnerError, LearnerTimeout, Sandbox
 from .sandbox.jail import Jail
 
@@ -163,12 +163,11 @@ class Grading:
 class World:
     """One check: its namespace, its sandbox(es), clients on both sides, its candidates."""
 
-    def __init__(self, grading: Grading, module: str, namespace: str, request=None):
+    def __init__(self, grading: Grading, module: str, namespace: str):
         self.grading, self.module, self.namespace = grading, module, namespace
         self.ensemble = grading.ensemble
         self.sandbox = grading.sandbox_for(module)
         self.lab = self.sandbox.lab(module)
-        self.output_mark = self.sandbox.output_total
         self._extra: list[Sandbox] = []
         self._grader_clients = []
         self._proxies = []
@@ -296,10 +295,6 @@ class World:
         """Expire a client's session on the servers, for real."""
         self.ensemble.expire_session(client, timeout=timeout)
 
-    def printed(self) -> str:
-        """What the learner's code printed during this check (the last lines)."""
-        return self.sandbox.output(since=self.output_mark)
-
     # --- the end -----------------------------------------------------------------------
 
     def close(self) -> None:
@@ -322,6 +317,3 @@ class World:
         for proxy in self._proxies:
             proxy.close()
 
-
-def sessions(clients) -> list:
-    return [session_id(c) for c in clients]

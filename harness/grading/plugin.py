@@ -281,7 +281,7 @@ def lab(request, grading):
 @pytest.fixture
 def world(lab, grading, namespace, request):
     """The check's world (harness/world.py): sandbox clients, candidates, observers, faults."""
-    w = World(grading, lab_module(request), namespace, request)
+    w = World(grading, lab_module(request), namespace)
     yield w
     w.close()
 

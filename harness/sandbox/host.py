@@ -18,7 +18,6 @@ import collections
 import signal
 import socket
 import threading
-import time
 from multiprocessing.connection import Connection
 
 from . import wire
@@ -223,16 +222,6 @@ class Sandbox:
             return [e for e in self.timeline if (kind is None or e.get("kind") == kind)
                     and all(e.get(k) == v for k, v in match.items())]
 
-    def wait_event(self, predicate, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        with self._events:
-            while not predicate():
-                left = deadline - time.monotonic()
-                if left <= 0 or self.gone:
-                    return bool(predicate())
-                self._events.wait(left)
-            return True
-
     # --- objects ---------------------------------------------------------------------
 
     def lab(self, module: str) -> "RemoteLab":
@@ -332,7 +321,6 @@ class RemoteClient:
         self.sandbox, self.handle = sandbox, info["handle"]
         self.chroot, self.label, self.proxy = chroot, label, proxy
         self._session_timeout = int(timeout * 1000)     # what Ensemble.expire_session reads
-        self.first_session = info.get("session_id")
         self._wrapped = {}
 
     def info(self) -> dict:
