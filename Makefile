@@ -62,7 +62,8 @@ check: up
 starters: install
 	$(PY) -m harness.nbgen
 
-# give a learner a fresh starter: make reset LAB=lab3
+# give a learner a fresh starter: make reset LAB=lab3 (their version is kept
+# beside it as <notebook>.bak-YYYYmmdd-HHMMSS; nbgen prints where)
 reset: install
 	$(PY) -m harness.nbgen --reset $(LAB)
 

@@ -4,8 +4,10 @@ Every input is random, drawn from the ``rng`` fixture: guids of many shapes
 (uuid hex, uuids with dashes, names with dashes and digits, guids that contain
 "-n_" themselves), random order, small and huge sequence numbers, and numbers
 past the signed 32-bit wrap ("-n_-2147483648"). So no answer can be
-hard-coded, and sorting names as text fails. A failure message shows the
-first input that went wrong and the seed that replays it.
+hard-coded, and sorting names as text fails. Names whose number is not
+written the way ZooKeeper writes it ("-n_+000000042", "-n_42", "-n_0_000000042")
+are not candidates. A failure message shows the first input that went wrong and
+the seed that replays it.
 """
 from __future__ import annotations
 
@@ -159,6 +161,79 @@ def test_sequence_number_of_a_guid_that_contains_the_marker(lab, rng, replay):
     check_numbers(lab, cases, replay,
                   "A guid may itself contain '-n_' and digits: the number is what follows "
                   "the LAST '-n_'.")
+
+
+# --- suffixes ZooKeeper never writes -----------------------------------------------------
+
+ZK_FORM = ("ZooKeeper writes the number as %010d of a signed 32-bit int: ten ASCII digits "
+           "('0000000042'), or a minus sign and digits to a width of ten ('-000000001', "
+           "'-2147483648'); the suffix must be exactly f\"{n:010d}\" for some n in "
+           "-2147483648..2147483647. Anything else is not a sequence number (and the child "
+           "is not a candidate), though int() may accept it.")
+OTHER_DIGITS = ["\u0660\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668\u0669",  # Arabic-Indic
+                "\uff10\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18\uff19"]  # fullwidth
+
+
+def malformed_suffixes(rng) -> list[tuple[str, str]]:
+    """[(suffix, what is wrong with it)]: texts ZooKeeper never writes after '-n_'."""
+    k = rng.randrange(1, 10**9)                 # at most nine digits
+    s = f"{k:010d}"
+    cut = rng.randrange(1, 10)
+    return [
+        ("+" + s[1:], "a plus sign"),
+        (f"{s[:cut]}_{s[cut:]}", "an underscore between the digits"),
+        (rng.choice([" ", "\t", "\n"]) + s, "white space before the digits"),
+        (s + rng.choice([" ", "\n"]), "white space after the digits"),
+        (str(k), "fewer than ten digits"),
+        ("0" + s, "eleven digits"),
+        (str(rng.randrange(INT_MAX + 1, 10**10)), "a number above 2147483647"),
+        (f"-{rng.randrange(-INT_MIN + 1, 10**10)}", "a number below -2147483648"),
+        (f"-{k:010d}", "a negative number padded to eleven characters"),
+        ("-000000000", "minus zero"),
+        (s.translate(str.maketrans("0123456789", rng.choice(OTHER_DIGITS))), "digits that are not ASCII"),
+        ("", "no digits at all"),
+    ]
+
+
+def test_only_what_zookeeper_writes_is_a_sequence_number(lab, rng, replay):
+    for _ in range(3):
+        for suffix, what in malformed_suffixes(rng):
+            nm = f"{plain_guid(rng)}{MARKER}{suffix}"
+            try:
+                got = lab.sequence_number(nm)
+            except NotImplementedError:
+                raise
+            except LearnerError as e:
+                expect(e.type_name == "ValueError",
+                       f"sequence_number({nm!r}) raised {e.type_name}: {e.message}; expected a "
+                       f"ValueError ({what} after '-n_').\n{replay}")
+                continue
+            raise CheckFailure(f"sequence_number({nm!r}) returned {short(got)}; expected a "
+                               f"ValueError: {what} after '-n_'. {ZK_FORM}\n{replay}")
+    # Children with such suffixes are left out, like children without '-n_'.
+    for r in range(10):
+        guids = distinct_guids(rng, 6 + r // 2, plain_guid)
+        items = candidates(rng, 3 + r // 2, wrapped=r % 2 == 1, guids=guids[:3 + r // 2])
+        bad = malformed_suffixes(rng)
+        strays = [(f"{g}{MARKER}{suffix}", g, what) for g, (suffix, what)
+                  in zip(guids[len(items):], rng.sample(bad, 3))]
+        children = [nm for nm, _, _ in items] + [nm for nm, _, _ in strays]
+        rng.shuffle(children)
+        want = by_number(items)
+        shown = "".join(f"\n  {nm!r} has {what} after '-n_'" for nm, _, what in strays)
+        rule = (f" These children are not candidates:{shown}\n  {ZK_FORM}\n"
+                f"  children: {children}\n{replay}")
+        got = call(lab.sort_candidates, list(children))
+        expect(got == want, f"sort_candidates() returned {short(got, 2000)}; expected {want}.{rule}")
+        for i, me in enumerate(want):
+            p = call(lab.predecessor, list(children), me)
+            expect(p == (want[i - 1] if i else None),
+                   f"predecessor(children, {me!r}) returned {short(p)}; expected "
+                   f"{want[i - 1] if i else None!r}.{rule}")
+        for nm, g, _ in strays:
+            got = call(lab.find_own, list(children), g)
+            expect(got is None, f"find_own(children, {g!r}) returned {short(got)}; expected None: "
+                                f"{nm!r} is a child, but not a candidate.{rule}")
 
 
 # --- sort_candidates --------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
     python -m harness.nbgen            # write labs/ from solutions/
     python -m harness.nbgen --check    # exit 1 if labs/ is out of date
-    python -m harness.nbgen --reset lab3   # give a learner a fresh lab 3
+    python -m harness.nbgen --reset lab3   # give a learner a fresh lab 3 (the
+                                           # old one is kept as .ipynb.bak-<time>)
 
 The solved notebooks are the single source. In a cell tagged ``solution``,
 each block between ``### BEGIN SOLUTION`` and ``### END SOLUTION`` becomes
@@ -19,6 +20,7 @@ import copy
 import json
 import re
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from . import manifest
@@ -95,19 +97,55 @@ def generate(solutions: Path, labs: Path, check: bool = False) -> list[str]:
     return stale
 
 
-def reset(key: str) -> str:
-    """Overwrite one learner notebook in labs/ with a fresh starter."""
+def backup_path(notebook: Path, now: datetime | None = None) -> Path:
+    """``<notebook>.bak-YYYYmmdd-HHMMSS`` beside it; ``-2``, ``-3``... if that name is taken."""
+    stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
+    path, n = notebook.with_name(f"{notebook.name}.bak-{stamp}"), 1
+    while path.exists():
+        n += 1
+        path = notebook.with_name(f"{notebook.name}.bak-{stamp}-{n}")
+    return path
+
+
+def reset(key: str, solutions: Path | None = None, labs: Path | None = None,
+          now: datetime | None = None) -> tuple[str, Path | None]:
+    """Overwrite one learner notebook in labs/ with a fresh starter.
+
+    Returns (the notebook's name, where the learner's version was kept). The
+    version it replaces is first copied to ``<notebook>.bak-YYYYmmdd-HHMMSS``
+    beside it, unless it is missing or already the starter (then None).
+    """
     lab = manifest.by_key(key)
     if lab is None:
         raise SystemExit(f"unknown lab {key!r}; choose one of {[l.key for l in manifest.labs()]}")
-    nb = json.loads((manifest.REPO / "solutions" / lab.notebook).read_text())
-    (manifest.REPO / "labs" / lab.notebook).write_text(render(starter(nb, lab.notebook)))
-    return lab.notebook
+    solutions = Path(solutions or manifest.REPO / "solutions")
+    labs = Path(labs or manifest.REPO / "labs")
+    fresh = starter(json.loads((solutions / lab.notebook).read_text()), lab.notebook)
+    dest, backup = labs / lab.notebook, None
+    if dest.exists():
+        old = dest.read_bytes()
+        try:
+            unchanged = json.loads(old) == fresh      # the same notebook, however saved
+        except ValueError:
+            unchanged = False                         # not even JSON: keep it all the more
+        if not unchanged:
+            backup = backup_path(dest, now)
+            backup.write_bytes(old)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.write_text(render(fresh))
+    return lab.notebook, backup
 
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--reset"] and len(argv) == 2:
-        print(f"reset labs/{reset(argv[1])} to its starting point")
+        notebook, backup = reset(argv[1])
+        print(f"reset labs/{notebook} to its starting point")
+        if backup is not None:
+            try:
+                shown = backup.relative_to(Path.cwd())
+            except ValueError:
+                shown = backup
+            print(f"your previous version is kept in {shown}")
         return 0
     check = "--check" in argv
     stale = generate(manifest.REPO / "solutions", manifest.REPO / "labs", check=check)

@@ -1,5 +1,6 @@
 """The notebooks: starters generated from solutions, clean, and solved ones run top to bottom."""
 import json
+from datetime import datetime
 
 import nbformat
 import pytest
@@ -35,6 +36,51 @@ def test_a_starter_keeps_the_story_and_hides_every_solution(lab):
     last = "".join(starter["cells"][-1]["source"])
     assert "workshop.check(" in last, "the last cell grades the notebook"
     assert len(starter["cells"]) <= len(solved["cells"])
+
+
+NOTEBOOKS = sorted((REPO / "labs").glob("*.ipynb")) + sorted((REPO / "solutions").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[f"{p.parent.name}/{p.name}" for p in NOTEBOOKS])
+def test_every_notebook_names_its_kernel(path):
+    """Without a kernelspec, JupyterLab opens the notebook on a "Select Kernel" dialog."""
+    meta = json.loads(path.read_text()).get("metadata") or {}
+    kernel = meta.get("kernelspec") or {}
+    assert kernel.get("name") == "python3" and kernel.get("language") == "python", \
+        f"{path.parent.name}/{path.name}: metadata.kernelspec is {kernel or 'missing'}; expected python3"
+    assert (meta.get("language_info") or {}).get("name") == "python", \
+        f"{path.parent.name}/{path.name}: metadata.language_info is missing or not python"
+
+
+def test_reset_keeps_the_learners_version_beside_the_fresh_starter(tmp_path, capsys):
+    lab = manifest.by_key("lab3")
+    solutions, labs = tmp_path / "solutions", tmp_path / "labs"
+    solutions.mkdir()
+    (solutions / lab.notebook).write_text((REPO / "solutions" / lab.notebook).read_text())
+    fresh = nbgen.render(nbgen.starter(json.loads((solutions / lab.notebook).read_text()), lab.notebook))
+    mine = labs / lab.notebook
+
+    # no notebook yet, then the untouched starter: nothing to keep
+    assert nbgen.reset("lab3", solutions, labs) == (lab.notebook, None)
+    assert mine.read_text() == fresh
+    mine.write_text(json.dumps(json.loads(fresh)))            # the same notebook, saved otherwise
+    assert nbgen.reset("lab3", solutions, labs)[1] is None
+    assert sorted(p.name for p in labs.iterdir()) == [lab.notebook]
+
+    # the learner's work is kept, byte for byte, under a timestamped name
+    work = json.loads(fresh)
+    work["cells"][0]["source"] = ["my notes\n"]
+    mine.write_text(json.dumps(work))
+    when = datetime(2026, 11, 27, 9, 5, 7)
+    name, backup = nbgen.reset("lab3", solutions, labs, now=when)
+    assert backup == labs / f"{lab.notebook}.bak-20261127-090507"
+    assert json.loads(backup.read_text()) == work and mine.read_text() == fresh
+
+    # a second reset in the same second does not overwrite the first backup
+    mine.write_text("not even JSON")
+    _, again = nbgen.reset("lab3", solutions, labs, now=when)
+    assert again == labs / f"{lab.notebook}.bak-20261127-090507-2"
+    assert again.read_text() == "not even JSON" and json.loads(backup.read_text()) == work
 
 
 def test_the_marker_syntax_is_enforced():

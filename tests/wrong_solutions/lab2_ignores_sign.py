@@ -1,10 +1,16 @@
 """sequence_number() drops the minus sign of a wrapped (negative) number."""
 MUTATIONS = [
     ('    _guid, marker, suffix = name.rpartition(MARKER)\n'
-     '    digits = suffix[1:] if suffix.startswith("-") else suffix\n'
-     '    if not marker or not (digits.isascii() and digits.isdigit()):   # "²" is a digit too\n'
-     '        raise ValueError(f"{name!r} is not a candidate name (<guid>-n_<number>)")\n'
-     '    return int(suffix)\n',
+     '    try:\n'
+     '        number = int(suffix)\n'
+     '    except ValueError:\n'
+     '        number = None\n'
+     '    # int() also takes "+42", " 42", "4_2", "42" and "٤٢": accept only what\n'
+     '    # ZooKeeper writes, "%010d" of a signed 32-bit int ("0000000042", "-000000001").\n'
+     '    if not (marker and number is not None and INT_MIN <= number <= INT_MAX\n'
+     '            and f"{number:010d}" == suffix):\n'
+     '        raise ValueError(f"{name!r} is not a candidate name (<guid>-n_<number as %010d>)")\n'
+     '    return number\n',
      '    _guid, marker, suffix = name.rpartition(MARKER)\n'
      '    if not marker:\n'
      '        raise ValueError(f"{name!r} is not a candidate name")\n'

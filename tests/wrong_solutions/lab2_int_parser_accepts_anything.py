@@ -1,0 +1,18 @@
+"""sequence_number() returns int() of whatever follows the last '-n_', so '+000000042', ' 0000000042', '0_000000042' or '42', which ZooKeeper never writes, are taken for candidates."""
+MUTATIONS = [
+    ('    _guid, marker, suffix = name.rpartition(MARKER)\n'
+     '    try:\n'
+     '        number = int(suffix)\n'
+     '    except ValueError:\n'
+     '        number = None\n'
+     '    # int() also takes "+42", " 42", "4_2", "42" and "٤٢": accept only what\n'
+     '    # ZooKeeper writes, "%010d" of a signed 32-bit int ("0000000042", "-000000001").\n'
+     '    if not (marker and number is not None and INT_MIN <= number <= INT_MAX\n'
+     '            and f"{number:010d}" == suffix):\n'
+     '        raise ValueError(f"{name!r} is not a candidate name (<guid>-n_<number as %010d>)")\n'
+     '    return number\n',
+     '    _guid, marker, suffix = name.rpartition(MARKER)\n'
+     '    if not marker:\n'
+     '        raise ValueError(f"{name!r} is not a candidate name")\n'
+     '    return int(suffix)\n'),
+]
