@@ -194,19 +194,15 @@ def ensure_guarded(admin, path: str, grading: Grading) -> None:
                     pass        # someone else tightened it first
 
 
-@pytest.fixture
-def namespace(ensemble, grading, request):
-    """A fresh znode for this check only; it and everything under it is deleted after.
-
-    Its ACL: the grader and this run's learner credential, nobody else.
-    """
+def make_namespace(ensemble, grading, request, acl):
+    """A fresh znode for one check, with ``acl``; it and everything under it deleted after."""
     prefix = request.config.getoption("namespace").rstrip("/")
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", request.node.name)[:60]
     path = f"{prefix}/{name}-{uuid.uuid4().hex[:8]}"
     admin = ensemble.client(timeout=SESSION_TIMEOUT, auth_data=[grading.grader.auth])
     admin.start(timeout=15)
     ensure_guarded(admin, prefix, grading)
-    admin.create(path, b"", acl=grading.namespace_acl())
+    admin.create(path, b"", acl=acl)
     try:
         yield path
     finally:
@@ -219,6 +215,19 @@ def namespace(ensemble, grading, request):
         admin.close()
 
 
+@pytest.fixture
+def namespace_acl(grading):
+    """The ACL of a check's namespace and of the grader's nodes in it: the grader's and
+    this run's learner credential, nobody else's."""
+    return grading.namespace_acl()
+
+
+@pytest.fixture
+def namespace(ensemble, grading, namespace_acl, request):
+    """A fresh znode for this check only; it and everything under it is deleted after."""
+    yield from make_namespace(ensemble, grading, request, namespace_acl)
+
+
 def wait_connected(client, timeout):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not client.connected:
@@ -227,7 +236,7 @@ def wait_connected(client, timeout):
 
 
 @pytest.fixture
-def clients(ensemble, namespace, grading):
+def clients(ensemble, namespace, namespace_acl, grading):
     """Factory of the GRADER's own started kazoo clients, chrooted to the namespace.
 
     ``clients()`` -> one client; ``clients(5)`` -> a list of five. These never
@@ -240,7 +249,7 @@ def clients(ensemble, namespace, grading):
         for _ in range(1 if n is None else n):
             c = ensemble.client(chroot=namespace, timeout=timeout,
                                 auth_data=[grading.grader.auth],
-                                default_acl=grading.namespace_acl(), **kwargs)
+                                default_acl=namespace_acl, **kwargs)
             made.append(c)
             c.start(timeout=15)
             out.append(c)
