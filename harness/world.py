@@ -91,6 +91,7 @@ class Grading:
         self.jail = None
         self.sandboxes: dict[str, Sandbox] = {}
         self.imported: dict[str, str | None] = {}        # module -> load error, or None
+        self.guarded: set[str] = set()                   # namespace prefixes already guarded
 
     # the ACL every namespace and every node of the learner's carries
     def namespace_acl(self) -> list[ACL]:
@@ -263,10 +264,8 @@ class World:
             client = getattr(client, "real", client)      # a RemoteSaboteur's own client
             by_sandbox.setdefault(id(client.sandbox), (client.sandbox, set()))[1].add(client.handle)
         for sb, handles in by_sandbox.values():
-            live = [h for h in sorted(handles)
-                    if sb.request("client_info", client=h, timeout=10)["connected"]]
-            try:
-                sb.request("quiesce", clients=live, rounds=rounds, limit=timeout,
+            try:        # the sandbox's quiesce skips clients that are not connected
+                sb.request("quiesce", clients=sorted(handles), rounds=rounds, limit=timeout,
                            timeout=timeout * rounds * 2 + 10, what="handling notifications")
             except LearnerError as e:
                 if e.type_name == "CheckFailure":
