@@ -8,11 +8,18 @@ One cell of a lab notebook::
     view.add_candidates(5)       # five candidates, each on its own new client (own session)
     view                         # last expression of a cell: shows the widget (or view.show())
 
+One numbering: the candidates the view makes are labelled ``#1``, ``#2``, ... in the order
+they joined (the order ``add_candidate`` made them), and keep their label for life (a
+candidate that rejoins with a new node is still ``#k``). The same ``#k`` is the label in
+the picture, in the rows of notifications, in the dropdown, in ``state()``, and the
+argument of ``view.expire(k)``. A node's sequence number is shown as ``seq 42`` (never
+``#42``); a node the view did not make is labelled by the start of its guid.
+
 What it shows, kept up to date from ZooKeeper itself:
 
 * the candidates: the children of ``election_path`` in sequence order (the number after
-  the last ``-n_``, parsed as a signed int), one box each, numbered by position
-  ``[0] [1] ...`` (position 0 is the first node, the recipe's leader);
+  the last ``-n_``, parsed as a signed int), one box each, labelled ``#k`` (above); the
+  first node is the recipe's leader;
 * the leader: the first node is drawn in gold; a candidate that believes it leads
   (``is_leader``) while its node is not first is drawn in red ("claims lead!");
 * an arrow from each candidate to what it watches: from the candidate object's
@@ -21,39 +28,42 @@ What it shows, kept up to date from ZooKeeper itself:
   ``ephemeralOwner``. So candidates created elsewhere get arrows too, and a watch left on a
   node that is gone shows up. A candidate that watches the children of the election path
   (the herd, lab 3) gets an arrow to the ``/election`` box;
-* the watch notifications the servers delivered per change (server-side: the deltas of the
-  mntr counters ``zk_sum_node_{deleted,children,created,changed}_watch_count`` summed over
-  the serving servers, minus the view's own notifications, since the view watches the
-  children of the election path). The count is server-wide: it is exact only while
-  nothing else uses the ensemble (a check marked ``faults``), and while a server is down
-  the notifications it delivered just before dying are lost;
+* the watch notifications the view's OWN candidates received for each change, counted per
+  session on the candidates' own clients (see ``_Entry.count_notifications``), over the
+  candidates still in line after it (as the notebooks count the N-1 that were waiting;
+  the one that left is not counted): not the servers' ``mntr`` counters, which count
+  every user of the ensemble. With 30 learners on
+  one ensemble the number is still this election's own. A row's number is frozen once the
+  change has settled: every candidate's client has synced with its server, so everything
+  the servers owed it for that change has arrived. (Candidates the view did not make are
+  not counted: the view does not hold their connections.)
 * the three ZooKeeper servers with their state (``leader``, ``follower``, ``down``,
   ``paused``, ``not serving``).
 
 Buttons (in Jupyter) and methods (anywhere; each returns once the view has seen its effect):
 
     view.add_candidates(n=1)     # -> list of the new candidate objects (needs make_candidate)
-    view.add_candidate()         # -> the new candidate object
+    view.add_candidate()         # -> the new candidate object (labelled #<next>)
     view.resign_leader()         # the first node's candidate resigns (-> its node name); a
                                  # node the view did not create is deleted by the view instead
-    view.expire(which)           # REAL session expiry (Ensemble.expire_session) of a candidate
-                                 # the view created; which = position in sequence order (int),
-                                 # node name, or label ("c3")
+    view.expire(k)               # REAL session expiry (Ensemble.expire_session) of candidate
+                                 # #k (k = 1, 2, ...: join order; "#k" or its node name too)
     view.kill_server(i)          # SIGKILL ZooKeeper server i (1..3)
     view.restart_server(i)       # start it again; returns once it serves (or after 30 s)
     view.show()                  # display the widget (IPython.display)
     view.widget                  # the ipywidgets.VBox itself
-    view.refresh()               # re-read servers, counters and watch lists now; -> state()
+    view.refresh()               # re-read servers and watch lists now; -> state()
     view.render_svg()            # the SVG picture (str), no browser needed
     view.render_html()           # the SVG in a <div>, what the widget shows (str)
-    view.candidates              # the candidate objects the view made, in creation order
-    view.close()                 # close every client the view made (candidates' sessions end)
+    view.candidates              # the candidate objects the view made: view.candidates[k-1] is #k
+    view.close()                 # stop the candidates (resign), let their callbacks finish,
+                                 # then close every client the view made
 
 ``view.state()`` is a plain dict of what is shown (what tests assert on)::
 
     {"election_path": "/election",
      "candidates": [ {"node": "5b0c..-n_0000000003", "seq": 3, "position": 0,
-                      "label": "c1",           # c<k> for the view's own, else the guid start
+                      "label": "#1",           # #k for the view's own (join order), else the guid start
                       "ours": True,            # created by this view
                       "session": 0x1000..,     # ephemeralOwner
                       "server": 2,             # server carrying that session (None: unknown)
@@ -62,6 +72,7 @@ Buttons (in Jupyter) and methods (anywhere; each returns once the view has seen 
                       "client_state": "CONNECTED"}, ...],   # in sequence order
      "leader": "5b0c..-n_0000000003",          # first node, or None
      "claims": ["5b0c..-n_0000000003"],        # nodes whose candidate says is_leader
+     "labels": {"5b0c..-n_0000000003": "#1", ...},   # every node the view has seen
      "arrows": [ {"from": node, "to": node name or election path,
                   "kind": "node" | "children",
                   "source": "candidate" | "server",
@@ -69,15 +80,16 @@ Buttons (in Jupyter) and methods (anywhere; each returns once the view has seen 
                                                       # (None: children watches are not listed)
                   "exists": True}, ...],              # False: the watched node is gone
      "servers": {1: "leader", 2: "follower", 3: "down"},
-     "notifications": {"available": True,     # mntr counters could be read
-                       "total": 12,           # since the view opened
+     "notifications": {"available": True,     # the candidates' clients can be counted
+                       "total": 12,           # received by the view's candidates since it opened
                        "last_change": 1, "last_failover": 1,   # None until there is one
                        "changes": [ {"kind": "failover"|"join"|"leave"|"change",
                                      "removed": [...], "added": [...],
                                      "leader_before": ..., "leader_after": ...,
-                                     "cause": "resign c1" | None,
+                                     "cause": "resign #1" | None,
+                                     "settled": True,   # its number is final
                                      "notifications": 1}, ...]},   # oldest first, last 20
-     "retired": [ {"label": "c1", "node": ..., "is_leader": False,
+     "retired": [ {"label": "#1", "node": ..., "is_leader": False,
                    "client_state": "CONNECTED"}, ...],   # ours, holding no node now
      "view": {"client_state": "CONNECTED", "session": 0x..., "server": 1},
      "error": None}                           # the last error of a refresh or a button
@@ -96,8 +108,8 @@ this process (with their candidates), so re-running a notebook cell starts afres
 
 How it stays up to date: a kazoo ``ChildrenWatch`` on the election path and kazoo state
 listeners on every client it made wake one background thread, which re-reads the server
-state, counters and watch lists and re-renders (and again 0.1, 0.4 and 1 s later, while
-candidates settle). Only a slow 2 s timer remains, for what no watch reports (a server
+state and watch lists, settles the latest change's count, and re-renders (and again 0.1,
+0.4 and 1 s later, while candidates settle). Only a slow 2 s timer remains, for what no watch reports (a server
 dying that none of the view's clients is connected to).
 """
 from __future__ import annotations
@@ -105,22 +117,23 @@ from __future__ import annotations
 import collections
 import contextlib
 import html
+import logging
 import re
 import threading
 import time
 
 from kazoo.exceptions import KazooException, NoNodeError
-from kazoo.protocol.states import EventType
 
 from . import fourlw
 from .launcher import SERVING_MODES
 
 __all__ = ["LiveView", "sequence_of", "sort_nodes"]
 
-COUNTER_KEYS = fourlw.WATCH_NOTIFICATION_COUNTERS
 SLOW_REFRESH = 2.0                 # seconds; see _loop
 SETTLE_AFTER = (0.1, 0.4, 1.0)     # extra refreshes after an event, while candidates settle
 ACTION_WAIT = 10.0                 # how long an action waits to see its own effect
+SETTLE_WAIT = 3.0                  # how long a change's count waits for the candidates' syncs
+CLOSE_WAIT = 5.0                   # how long close() waits for resign() and the callbacks
 HISTORY = 20
 
 _TRAILING_INT = re.compile(r"(-?\d+)$")
@@ -162,14 +175,107 @@ def _state_name(client) -> str:
         return "?"
 
 
-class _Entry:
-    """A candidate the view made: its label, its own client, the object."""
+def _drain(clients, timeout: float, rounds: int = 2) -> None:
+    """Return once these clients have received all the servers owed them and every
+    callback queued meanwhile has returned (bounded by ``timeout``; errors ignored).
 
-    def __init__(self, label, client, candidate):
+    Per client, a ``sync`` round trip (the server answers only after sending every
+    notification of the changes before it, on the same connection), then a marker through
+    kazoo's two queues (watch callbacks, async completions), as harness.elections.quiesce.
+    """
+    from kazoo.protocol.states import Callback
+    deadline = time.monotonic() + timeout
+    left = lambda: max(0.0, deadline - time.monotonic())     # noqa: E731
+    live = [c for c in clients if c.connected]
+    for _ in range(rounds):
+        syncs = []
+        for c in live:
+            try:
+                syncs.append(c.sync_async("/"))
+            except Exception:
+                pass
+        for r in syncs:
+            try:
+                r.get(timeout=left())
+            except Exception:
+                pass
+        done = []
+        for c in live:
+            marks = [threading.Event(), threading.Event()]
+            try:
+                c.handler.dispatch_callback(Callback("watch", marks[0].set, ()))
+                c.handler.completion_queue.put(marks[1].set)
+            except Exception:
+                continue
+            done += marks
+        for m in done:
+            m.wait(left())
+
+
+@contextlib.contextmanager
+def _swallow_callback_errors(clients):
+    """While the view closes: kazoo's "Exception in worker queue thread" records from
+    these clients' worker threads are collected (one short line each) instead of printed."""
+    threads = {w.ident for c in clients for w in getattr(c.handler, "_workers", ())}
+    swallowed: list = []
+
+    def keep(record):
+        if record.thread in threads and record.exc_info:
+            exc = record.exc_info[1]
+            swallowed.append(f"a watch callback raised {type(exc).__name__}")
+            return False
+        return True
+    logger = logging.getLogger("kazoo.handlers.threading")
+    logger.addFilter(keep)
+    try:
+        yield swallowed
+    finally:
+        logger.removeFilter(keep)
+
+
+def _foreign_label(node: str) -> str:
+    """The label of a node the view did not make: the start of its guid (never ``#k``)."""
+    return node.split("-n_")[0][:6]
+
+
+class _Entry:
+    """A candidate the view made: its label (#k), its own client, the object, and how
+    many watch notifications that client has received."""
+
+    def __init__(self, label, client):
         self.label = label
         self.client = client
-        self.candidate = candidate
+        self.candidate = None
         self.last_node = None
+        self.received = 0            # watch notifications this client has received
+        self.counted = self.count_notifications()
+
+    def count_notifications(self) -> bool:
+        """Count every watch notification this client receives, at the wire.
+
+        Why here and not elsewhere: the servers' ``mntr`` counters are server-wide (with
+        anyone else on the ensemble a 5-candidate herd failover read "250", "1555"), and
+        ``cons`` counts per connection, so it restarts from zero whenever a session moves to
+        another server, and loses what a killed server had sent. The candidate's own client
+        sees exactly what its session received, whichever server sent it: kazoo's reader
+        thread handles each notification packet in ``ConnectionHandler._read_watch_event``
+        (one packet = one notification from the server, however many callbacks the
+        learner's code registered for it, and none for kazoo's own synthetic events). The
+        view made this client, so it wraps that one method of this one connection. Only
+        the reader thread writes ``received``; a reply the client gets after a ``sync``
+        was read after every notification sent before it (see ``LiveView._settle_count``).
+        Returns False (and the view says it cannot count) if kazoo's internals differ.
+        """
+        conn = getattr(self.client, "_connection", None)
+        read = getattr(conn, "_read_watch_event", None)
+        if read is None:
+            return False
+
+        def counted(buffer, offset, _read=read):
+            self.received += 1
+            return _read(buffer, offset)
+        conn._read_watch_event = counted
+        return True
 
     def node(self):
         return _basename(getattr(self.candidate, "node", None))
@@ -204,7 +310,7 @@ class LiveView:
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
-        self._sample_lock = threading.Lock()     # a counter sample never runs inside an action
+        self._settle_lock = threading.Lock()     # one change's count is settled at a time
         self._action_lock = threading.Lock()     # one action at a time (buttons and methods)
         self._wake = threading.Event()
         self._settle: list[float] = []
@@ -220,12 +326,10 @@ class LiveView:
         self._error: str | None = None
         self._cause: str | None = None
 
-        # notification counter (see _sample_counters and _on_children)
-        self._acc = 0                 # server-side deliveries since the view opened
-        self._own = 0                 # of which to this view (its children watch)
-        self._ctr_last: dict[int, int | None] = {}
-        self._ctr_down: set[int] = set()
-        self._ctr_ok = False
+        # notifications per change (see _Entry.count_notifications, _new_epoch, _settle_count)
+        self._labels: dict[str, str] = {}       # node -> label, every node seen
+        self._base: dict = {}         # {entry: received} where the next change starts counting
+        self._gone = 0                # received by entries removed (a start() that failed)
         self._epoch: dict | None = None
         self._history: collections.deque = collections.deque(maxlen=HISTORY)
 
@@ -260,25 +364,31 @@ class LiveView:
         if self.make_candidate is None:
             raise ValueError("this view only observes: create it with make_candidate="
                              "lambda client, path: Candidate(client, path) to add candidates")
-        label = f"c{len(self._entries) + 1}"
         client = self.ens.client(chroot=self.chroot, timeout=self.session_timeout)
+        entry = _Entry(None, client)             # counts from the client's first packet
         client.add_listener(self._on_state)
         client.start(timeout=15)
         try:
             candidate = self.make_candidate(client, self.election_path)
-            entry = _Entry(label, client, candidate)
-            with self._action(f"add {label}"):
-                with self._lock:
+            entry.candidate = candidate
+            with self._action("add"):
+                with self._lock:                 # #k: join order (see the module docstring)
+                    label = entry.label = f"#{len(self._entries) + 1}"
+                    self._cause = f"add {label}"
                     self._entries.append(entry)
                 try:
                     candidate.start()
                 except BaseException:
                     with self._lock:
                         self._entries.remove(entry)
+                        self._gone += entry.received
                     raise
                 node = entry.node()
                 if node:
+                    with self._lock:
+                        self._labels[node] = label
                     self._wait_children(lambda ch: node in ch)
+                self._settle_count()
         except BaseException:
             self._close_client(client)
             raise
@@ -298,7 +408,7 @@ class LiveView:
         if leader is None:
             return None
         entry = self._entry_of(leader)
-        with self._action(f"resign {entry.label if entry else leader}"):
+        with self._action(f"resign {entry.label if entry else _foreign_label(leader)}"):
             if entry is not None:
                 entry.candidate.resign()
             else:
@@ -307,33 +417,35 @@ class LiveView:
                 except NoNodeError:
                     pass
             self._wait_children(lambda ch: leader not in ch)
-        self._settle_counters()
+            self._settle_count()
+        self._rerender()
         return leader
 
-    def expire(self, which) -> str:
-        """Expire, for real, the session of one of the view's candidates; returns its node.
+    def expire(self, which) -> str | None:
+        """Expire, for real, the session of candidate ``#which``; returns the node it held.
 
-        ``which``: position in sequence order (``0`` = first node), a node name, or a
-        label such as ``"c3"``.
+        ``which``: the candidate's number ``k`` (1, 2, ...: the order the view made them,
+        its label ``#k``), the label itself (``"#3"``), or the name of the node it holds.
         """
         entry, node = self._find(which)
         with self._action(f"expire {entry.label}"):
             self.ens.expire_session(entry.client)
             if node:
                 self._wait_children(lambda ch: node not in ch)
-        self._settle_counters()
+            self._settle_count()
+        self._rerender()
         return node
 
     def kill_server(self, i: int) -> None:
         """SIGKILL ZooKeeper server ``i`` (1..3), then refresh the view."""
-        with self._action(f"kill zoo{i}", sample=False):
+        with self._action(f"kill zoo{i}"):
             self.ens.kill(i)
         self._refresh_now()
         self._rerender()
 
     def restart_server(self, i: int, timeout: float = 30.0) -> None:
         """Start ZooKeeper server ``i`` again; returns once it serves (or after ``timeout``)."""
-        with self._action(f"restart zoo{i}", sample=False):
+        with self._action(f"restart zoo{i}"):
             self.ens.start(i)
             # A bounded wait inside an action (not the view's update loop): a restarted
             # server tells no client that it serves again.
@@ -344,14 +456,27 @@ class LiveView:
         self._rerender()
 
     def refresh(self) -> dict:
-        """Re-read server states, counters and watch lists now; return ``state()``."""
+        """Re-read server states and watch lists now; return ``state()``."""
         self._refresh_now()
         self._rerender()
         return self.state()
 
     def close(self) -> None:
-        """Stop updating and close every client the view made (idempotent).
+        """Stop the candidates, then close every client the view made (idempotent).
 
+        In this order, so that no callback of a candidate runs on a closing client (which
+        would raise ConnectionLoss inside kazoo's worker thread and print a traceback):
+
+        1. every candidate resigns, the last to join first (so no one is elected on the
+           way out), each ``resign()`` bounded by ``CLOSE_WAIT``;
+        2. its client is drained: a ``sync`` round trip brings every notification the
+           servers still owed it, then a marker through kazoo's callback queues returns
+           only once every callback queued before it has (twice: a callback can wake
+           another);
+        3. only then are the clients closed.
+
+        What the candidates' own code still raises meanwhile (their ``resign()``, a
+        callback) is not printed as a traceback: at most one line says what was ignored.
         The widget stays on the page with its last picture, its buttons disabled.
         """
         if self._closed:
@@ -360,17 +485,46 @@ class LiveView:
         self._wake.set()
         if self in _OPEN:
             _OPEN.remove(self)
-        for entry in self._entries:
-            self._close_client(entry.client)
-        self._close_client(self._client)
+        entries = list(self._entries)
+        clients = [e.client for e in entries]
+        with _swallow_callback_errors(clients) as swallowed:
+            self._stop_candidates(entries, swallowed)
+            _drain(clients, CLOSE_WAIT)
+            for client in clients:
+                self._close_client(client)
+            self._close_client(self._client)
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
+        if swallowed:                     # one line, never a traceback
+            seen = collections.Counter(swallowed)
+            parts = [what + (f" ({n} times)" if n > 1 else "")
+                     for what, n in seen.most_common(3)]
+            more = f", and {len(seen) - 3} more" if len(seen) > 3 else ""
+            print(f"LiveView closed. Ignored while your candidates stopped: "
+                  f"{'; '.join(parts)}{more}.")
         if self._widget is not None:
             # Keep the last picture on the page (a notebook run top to bottom
             # closes its view in the next cell); only the controls go quiet.
             for control in [*self._buttons.values(), self._w_pick]:
                 control.disabled = True
             self._set_status("closed: this picture no longer updates")
+
+    @staticmethod
+    def _stop_candidates(entries, swallowed) -> None:
+        """resign() every candidate, the last to join first, in one bounded helper thread."""
+        def run():
+            for e in reversed(entries):
+                if e.candidate is None:
+                    continue
+                try:
+                    e.candidate.resign()
+                except Exception as exc:     # the learner's resign(): reported in one line
+                    swallowed.append(f"{e.label}.resign() raised {type(exc).__name__}")
+        t = threading.Thread(target=run, name="liveview-close", daemon=True)
+        t.start()
+        t.join(CLOSE_WAIT)
+        if t.is_alive():
+            swallowed.append(f"a resign() had not returned after {CLOSE_WAIT:.0f} s")
 
     def __repr__(self):
         st = self.state()
@@ -398,6 +552,12 @@ class LiveView:
             notifications = self._notifications()
             error = self._error
         by_node = self._match(entries, children, owners)
+        with self._lock:
+            for name, entry in by_node.items():
+                self._labels[name] = entry.label
+            for name in children:
+                self._labels.setdefault(name, _foreign_label(name))
+            labels = dict(self._labels)
         present = set(children)
         prefix = self.server_path + "/"
 
@@ -412,7 +572,7 @@ class LiveView:
                 entry.last_node = name
             candidates.append({
                 "node": name, "seq": sequence_of(name), "position": pos,
-                "label": entry.label if entry else name.split("-n_")[0][:6],
+                "label": entry.label if entry else labels[name],
                 "ours": entry is not None, "session": sid,
                 "server": session_server.get(sid) if sid else None,
                 "is_leader": is_leader, "watching": watching,
@@ -442,6 +602,7 @@ class LiveView:
             "candidates": candidates,
             "leader": children[0] if children else None,
             "claims": claims,
+            "labels": labels,
             "arrows": arrows,
             "servers": servers,
             "notifications": notifications,
@@ -487,42 +648,53 @@ class LiveView:
                                dict(self._owners)).get(node)
 
     def _find(self, which):
+        """(entry, the node it holds or None) of candidate ``#which`` (see ``expire``)."""
         with self._lock:
             children = list(self._children)
             entries = list(self._entries)
-        if isinstance(which, int):
-            if not 0 <= which < len(children):
-                raise IndexError(f"there is no candidate at position {which}: "
-                                 f"{len(children)} node(s) under {self.election_path}")
-            node = children[which]
-            entry = self._entry_of(node)
+            owners = dict(self._owners)
+        if not entries:
+            raise ValueError("this view made no candidates (it only observes, or none was "
+                             "added yet): only the view's own candidates, #1, #2, ..., can "
+                             "be expired from here")
+        numbers = f"#1 to #{len(entries)}" if len(entries) > 1 else "#1"
+        k = None
+        if isinstance(which, int) and not isinstance(which, bool):
+            k = which
+        elif isinstance(which, str) and re.fullmatch(r"#\d+", which.strip()):
+            k = int(which.strip()[1:])
+        if k is not None:
+            if not 1 <= k <= len(entries):
+                raise ValueError(f"there is no candidate #{k}: this view's candidates are "
+                                 f"{numbers}, numbered in the order they joined")
+            entry = entries[k - 1]
+        else:
+            entry = next((e for e in entries if which in (e.node(), e.last_node)), None) \
+                or self._entry_of(which)
             if entry is None:
-                raise ValueError(f"{node} was not created by this view: its session "
-                                 "password is unknown, so it cannot be expired from here")
-            return entry, node
-        for e in entries:
-            if which in (e.label, e.node()):
-                return e, e.node()
-        entry = self._entry_of(which)
-        if entry is not None:
-            return entry, which
-        raise ValueError(f"no candidate of this view is called {which!r}; "
-                         f"labels: {[e.label for e in entries]}")
+                raise ValueError(f"no candidate of this view is {which!r}: its candidates "
+                                 f"are {numbers} (expire(k) or expire('#k'))")
+        held = self._match(entries, children, owners)
+        node = next((n for n, e in held.items() if e is entry), None)
+        return entry, node
 
     # --- events (kazoo's threads: quick, no I/O) -------------------------------------
 
     def _on_children(self, children, event):
         ordered = sort_nodes(children)
         with self._lock:
-            own_before = self._own
-            if event is not None and event.type == EventType.CHILD:
-                self._own += 1
+            self._remember_labels(ordered)
             if self._children_known and ordered != self._children:
-                self._new_epoch(self._children, ordered, own_before)
+                self._new_epoch(self._children, ordered)
             self._children = ordered
             self._children_known = True
             self._changed.notify_all()
         self._poke(settle=True)
+
+    def _remember_labels(self, children):
+        """(under the lock) The label of every node the view's candidates hold now."""
+        for name, entry in self._match(self._entries, children, self._owners).items():
+            self._labels[name] = entry.label
 
     def _on_state(self, state):
         self._poke(settle=True)
@@ -535,9 +707,34 @@ class LiveView:
         self._wake.set()
 
     # --- notifications per change ----------------------------------------------------
+    #
+    # Each change of the children opens an epoch. Its count is what the view's own
+    # candidates still in line received (per client, _Entry.received) since the epoch's
+    # base: the counts just before the action that caused it (_action), or where the
+    # previous epoch was frozen. The candidates whose node left in this change are not
+    # counted, as the notebook's cells count the N-1 that were waiting: a leader that
+    # became leader through a notification may still hold the watch it read with, and
+    # its own resignation or expiry can fire it (or not, when an expiry closes its
+    # connection first), a race that would make the number 3 one time and 4 the next. The epoch is frozen by _settle_count: once every candidate's
+    # client has synced with its server (so every notification the servers owed it for
+    # this change has arrived), its number is final. A change that comes before the
+    # previous one settled freezes the previous one where it stands.
 
-    def _new_epoch(self, old, new, own_before):
-        """A change of the children opens an epoch; the previous one's count is frozen."""
+    def _received(self) -> int:
+        """(under the lock) Every notification the view's candidates received so far."""
+        return self._gone + sum(e.received for e in self._entries)
+
+    def _snapshot(self) -> dict:
+        """(under the lock) {entry: received} now."""
+        return {e: e.received for e in self._entries}
+
+    @staticmethod
+    def _count(epoch, now) -> int:
+        return sum(n - epoch["base"].get(e, 0) for e, n in now.items()
+                   if e not in epoch["leavers"])
+
+    def _new_epoch(self, old, new):
+        """(under the lock) A change of the children opens an epoch."""
         removed = [n for n in old if n not in new]
         added = [n for n in new if n not in old]
         before, after = (old[0] if old else None), (new[0] if new else None)
@@ -549,96 +746,90 @@ class LiveView:
             kind = "leave"
         else:
             kind = "change"
+        now = self._snapshot()
+        if self._epoch is not None and not self._epoch["settled"]:
+            self._freeze(self._epoch, now)
         if self._epoch is not None:
-            e = self._epoch
-            e["notifications"] = (self._acc - e["base_acc"]) - (own_before - e["base_own"])
-            e["open"] = False
-            self._history.append(e)
+            self._history.append(self._epoch)
+        held = self._match(self._entries, old, self._owners)
+        gone_labels = {self._labels.get(n) for n in removed}
+        leavers = {held[n] for n in removed if n in held} | {
+            e for e in self._entries if e.label in gone_labels or e.last_node in removed}
         self._epoch = {"kind": kind, "removed": removed, "added": added,
                        "leader_before": before, "leader_after": after, "cause": self._cause,
-                       "base_acc": self._acc, "base_own": own_before, "open": True,
-                       "notifications": 0}
+                       "base": self._base, "leavers": leavers,
+                       "settled": False, "notifications": 0}
+
+    def _freeze(self, epoch, now):
+        """(under the lock) The epoch's number is final; the next counts from here."""
+        epoch["notifications"] = self._count(epoch, now)
+        epoch["settled"] = True
+        self._base = now
+
+    def _settle_count(self, timeout: float = SETTLE_WAIT) -> None:
+        """Freeze the latest change's count once the candidates have received all of it.
+
+        Every candidate's client syncs with its server: the server answers only after
+        sending it every notification of the changes committed before (the view saw this
+        change, so it is committed), on the same connection, so kazoo's reader has counted
+        them before the answer. A client that is not connected (its server was killed, its
+        session expired) is not waited for.
+        """
+        with self._settle_lock:
+            with self._lock:
+                epoch = self._epoch
+                clients = [e.client for e in self._entries]
+            if epoch is None or epoch["settled"]:
+                return
+            deadline = time.monotonic() + timeout
+            syncs = []
+            for c in clients:
+                if c.connected:
+                    try:
+                        syncs.append(c.sync_async("/"))
+                    except Exception:
+                        pass
+            for r in syncs:
+                try:
+                    r.get(timeout=max(0.0, deadline - time.monotonic()))
+                except Exception:
+                    pass
+            with self._lock:
+                if self._epoch is epoch and not epoch["settled"]:
+                    self._freeze(epoch, self._snapshot())
 
     def _notifications(self) -> dict:
+        """(under the lock) The notifications part of ``state()``."""
         epochs = list(self._history)
         if self._epoch is not None:
             e = self._epoch
-            e["notifications"] = (self._acc - e["base_acc"]) - (self._own - e["base_own"])
+            if not e["settled"]:
+                e["notifications"] = self._count(e, self._snapshot())
             epochs.append(e)
-        public = [{k: v for k, v in e.items() if k not in ("base_acc", "base_own", "open")}
-                  for e in epochs]
+        public = [{k: v for k, v in e.items() if k not in ("base", "leavers")} for e in epochs]
         failovers = [e for e in public if e["kind"] == "failover"]
-        return {"available": self._ctr_ok, "total": self._acc - self._own,
+        return {"available": all(e.counted for e in self._entries),
+                "total": self._received(),
                 "last_change": public[-1]["notifications"] if public else None,
                 "last_failover": failovers[-1]["notifications"] if failovers else None,
                 "changes": public}
 
-    def _sample_counters(self, serving):
-        """Add the servers' new deliveries to ``_acc`` (per-server deltas; restarts reset)."""
-        delta, ok = 0, bool(serving)
-        for s in self.ens.servers:
-            i = s.id
-            cur = None
-            if i in serving:
-                try:
-                    m = fourlw.parse_mntr(self.ens.fourlw(i, "mntr", timeout=1.0))
-                    cur = sum(int(float(m.get(k, "0"))) for k in COUNTER_KEYS)
-                    ok = ok and all(k in m for k in COUNTER_KEYS)
-                except (OSError, ValueError, fourlw.FourLetterWordError):
-                    cur = None
-            if cur is None:
-                self._ctr_last[i] = None
-                self._ctr_down.add(i)
-                continue
-            last = self._ctr_last.get(i)
-            if last is None:
-                if i in self._ctr_down:       # (re)started since the view opened
-                    delta += cur
-            elif cur < last:                  # restarted between two samples
-                delta += cur
-            else:
-                delta += cur - last
-            self._ctr_last[i] = cur
-        with self._lock:
-            self._acc += delta
-            self._ctr_ok = ok
-
     @contextlib.contextmanager
-    def _action(self, cause, sample=True):
-        """One action: a counter sample just before it, none until the view saw its effect."""
+    def _action(self, cause):
+        """One action: the change it causes counts from here (what came before is not
+        this action's; an earlier change still open is frozen first)."""
         with self._action_lock:
-            with self._sample_lock:
-                if sample:
-                    try:
-                        self._sample_counters(self._serving())
-                    except Exception as e:       # the action matters more than the count
-                        self._error = f"counter sample: {e}"
-                with self._lock:
-                    self._cause = cause
-                try:
-                    yield
-                finally:
-                    with self._lock:
-                        self._cause = None
-        self._poke(settle=True)
-
-    def _settle_counters(self, quiet: float = 0.15, timeout: float = 1.5) -> None:
-        """After a failover: re-sample until the counters stop moving (bounded), so that
-        ``state()`` read right after ``resign_leader()``/``expire()`` shows the whole count.
-
-        The servers count a notification when each applies the change, a few ms apart."""
-        deadline = time.monotonic() + timeout
-        previous = None
-        while not self._closed:
-            with self._sample_lock:
-                self._sample_counters(self._serving())
+            self._settle_count()
             with self._lock:
-                now = self._acc
-            if now == previous or time.monotonic() >= deadline:
-                break
-            previous = now
-            time.sleep(quiet)
-        self._rerender()
+                if self._epoch is None or self._epoch["settled"]:
+                    self._base = self._snapshot()
+                self._cause = cause
+            try:
+                yield
+            finally:
+                with self._lock:
+                    self._cause = None
+        self._poke(settle=True)
 
     def _wait_children(self, predicate, timeout=ACTION_WAIT) -> bool:
         with self._changed:
@@ -649,9 +840,10 @@ class LiveView:
     def _loop(self):
         # Woken by the ChildrenWatch and the kazoo state listeners (_poke), then again a
         # few times while candidates settle (they update `is_leader`/`watching` on their
-        # own clients' threads, and the servers' counters lag the view's own event by a
-        # few ms). The slow SLOW_REFRESH timeout is the only timer: a server that dies or
-        # comes back while none of the view's clients is connected to it sends no event.
+        # own clients' threads). A change nobody's action caused (a candidate resigned in
+        # another cell, a session expired) is settled here. The slow SLOW_REFRESH timeout
+        # is the only timer: a server that dies or comes back while none of the view's
+        # clients is connected to it sends no event.
         while not self._closed:
             with self._lock:
                 now = time.monotonic()
@@ -663,6 +855,7 @@ class LiveView:
                 break
             try:
                 self._refresh_now()
+                self._settle_count()
                 self._rerender()
             except Exception as e:            # never let the view die of one bad refresh
                 self._error = f"refresh: {type(e).__name__}: {e}"
@@ -686,8 +879,6 @@ class LiveView:
                     where[sid] = i
             except (OSError, fourlw.FourLetterWordError):
                 continue
-        with self._sample_lock:
-            self._sample_counters(serving)
         owners = self._read_owners()
         with self._lock:
             self._server_watches = watches
@@ -766,7 +957,8 @@ class LiveView:
         if page != self._rendered:
             self._rendered = page
             self._w_html.value = page
-        options = [(f"{c['label']}  #{c['seq']}", c["node"]) for c in st["candidates"] if c["ours"]]
+        options = [(f"{c['label']}  (seq {c['seq']})", c["label"])
+                   for c in st["candidates"] if c["ours"]]
         if self._w_pick is not None and list(self._w_pick.options) != options:
             self._w_pick.options = options
 
@@ -959,6 +1151,10 @@ def _render_svg(st: dict) -> str:
 
     # candidates
     first = st["leader"]
+    labels = st.get("labels", {})
+
+    def label(node):
+        return labels.get(node) or f"seq {sequence_of(node)}"
     extra_h = GONE_NOTE_H if gone_notes else 0
     for c in cands:
         x = x_of[c["node"]]
@@ -980,7 +1176,7 @@ def _render_svg(st: dict) -> str:
         elif c["watching"] == st["election_path"]:
             status = "watches children"
         elif c["watching"]:
-            status = f"watches #{sequence_of(c['watching'])}"
+            status = f"watches {label(c['watching'])}"
         else:
             status = "waiting" if c["ours"] else ""
         where = f"via zoo{c['server']}" if c["server"] else ""
@@ -992,19 +1188,17 @@ def _render_svg(st: dict) -> str:
             f'<title>{_e(c["node"])}</title>'
             f'<rect x="{x}" y="{ROW_Y}" width="{BOX_W}" height="{BOX_H + extra_h}" rx="8" fill="{fill}" '
             f'stroke="{stroke}" stroke-width="{2.5 if leads or wrong_claim else 1.5}"{dash}/>'
-            f'<text x="{x + 10}" y="{ROW_Y + 24}" font-size="18" font-weight="700" '
-            f'fill="#0f172a">#{_e(seq)}</text>'
+            f'<text x="{x + 10}" y="{ROW_Y + 24}" font-size="{18 if c["ours"] else 13}" '
+            f'font-weight="700" fill="#0f172a">{_e(c["label"])}</text>'
             f'<text x="{x + BOX_W - 10}" y="{ROW_Y + 23}" font-size="12" text-anchor="end" '
-            f'fill="#475569">{_e(c["label"])}</text>'
+            f'fill="#475569">seq {_e(seq)}</text>'
             f'<text x="{x + 10}" y="{ROW_Y + 46}" font-size="12" font-weight="600" '
             f'fill="{"#b91c1c" if wrong_claim else "#92400e" if leads else "#1e3a8a"}">'
             f'{_e(status)}</text>'
-            f'<text x="{x + 10}" y="{ROW_Y + 66}" font-size="11" fill="#64748b">{_e(where)}</text>'
-            f'<text x="{x + BOX_W / 2}" y="{ROW_Y + BOX_H + extra_h + 16}" font-size="11" '
-            f'text-anchor="middle" fill="#94a3b8">[{c["position"]}]</text>')
+            f'<text x="{x + 10}" y="{ROW_Y + 66}" font-size="11" fill="#64748b">{_e(where)}</text>')
         for k, gone in enumerate(gone_notes.get(c["node"], [])[:1]):
             out.append(f'<text x="{x + 10}" y="{ROW_Y + BOX_H + 4}" font-size="10.5" '
-                       f'fill="#dc2626">⚠ watches gone #{_e(sequence_of(gone))}</text>')
+                       f'fill="#dc2626">⚠ watches gone seq {_e(sequence_of(gone))}</text>')
         out.append("</g>")
 
     # notifications
@@ -1013,32 +1207,33 @@ def _render_svg(st: dict) -> str:
     out.append(f'<line x1="{MARGIN}" x2="{width - MARGIN}" y1="{y - 18}" y2="{y - 18}" '
                f'stroke="#e2e8f0"/>')
     if not nt["available"]:
-        head = "watch notifications: the servers' counters cannot be read now"
+        head = "watch notifications: this kazoo version's connections cannot be counted"
         out.append(f'<text x="{MARGIN}" y="{y}" font-size="13" fill="#64748b">{_e(head)}</text>')
     else:
         lf = nt["last_failover"]
         out.append(f'<g class="notifications" data-last-failover="{"" if lf is None else lf}" '
                    f'data-total="{nt["total"]}">'
                    f'<text x="{MARGIN}" y="{y}" font-size="14" fill="#0f172a">'
-                   f'Watch notifications in the last failover: '
+                   f'Watch notifications your candidates received in the last failover: '
                    f'<tspan font-weight="700" fill="#7c2d12">{"–" if lf is None else lf}</tspan>'
                    f'</text><text x="{MARGIN}" y="{y + 16}" font-size="11" fill="#64748b">'
-                   f'delivered by the servers (mntr), not counting this view\'s own; '
-                   f'since the view opened: {nt["total"]}</text></g>')
+                   f'counted per session on their own clients (others using the ensemble do '
+                   f'not change it); since the view opened: {nt["total"]}</text></g>')
     y += 18
     for k, ch in enumerate(changes):
         yy = y + 20 + 16 * k
         what = {"failover": "failover", "join": "joined", "leave": "left"}.get(ch["kind"], "changed")
-        nodes = ", ".join(f"#{sequence_of(x)}" for x in (ch["removed"] + ch["added"]))
+        nodes = ", ".join(label(x) for x in (ch["removed"] + ch["added"]))
         extra = ""
         if ch["kind"] == "failover":
-            after = f"#{sequence_of(ch['leader_after'])}" if ch["leader_after"] else "nobody"
+            after = label(ch["leader_after"]) if ch["leader_after"] else "nobody"
             extra = f" left, leader now {after}"
         cause = f"  [{ch['cause']}]" if ch.get("cause") else ""
         out.append(f'<text x="{MARGIN + 10}" y="{yy}" font-size="12" fill="#475569">'
                    f'{_e(what)} {_e(nodes)}{_e(extra)}{_e(cause)}: '
                    f'<tspan font-weight="600">{ch["notifications"]}</tspan> notification'
-                   f'{"" if ch["notifications"] == 1 else "s"}</text>')
+                   f'{"" if ch["notifications"] == 1 else "s"}'
+                   f'{"" if ch.get("settled", True) else " so far"}</text>')
     if st["retired"]:
         yy = y + 24 + 16 * len(changes)
         names = ", ".join(f"{r['label']}" + (" (still says it leads!)" if r["is_leader"] else "")
