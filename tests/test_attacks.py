@@ -210,6 +210,17 @@ def expected(name):
     return lab1, rest
 
 
+def failed_checks(out: Path, submission: str) -> str:
+    """The checks a submission failed, one line each: what a failing assertion should show."""
+    import json
+    try:
+        data = json.loads((out / f"{submission}.json").read_text())
+    except (OSError, ValueError) as e:
+        return f"(no results for {submission}: {e})"
+    return "\n".join(f"{c['nodeid']}: {c['status']}: {c['message'][:3000]}"
+                     for c in data.get("checks", []) if c["status"] != "passed")
+
+
 def sandbox_processes():
     pids = []
     for slot in range(SLOTS):
@@ -251,8 +262,9 @@ def graded():
 
 def test_the_honest_submission_keeps_full_marks(graded):
     row = graded["rows"]["a_honest"]
-    assert row["status"] == "graded", row
-    assert float(row["total"]) == sum(POINTS[k] for k in LABS), row
+    why = failed_checks(graded["out"], "a_honest")
+    assert row["status"] == "graded", (row, why)
+    assert float(row["total"]) == sum(POINTS[k] for k in LABS), (row, why)
 
 
 @pytest.mark.parametrize("name", sorted(ATTACKS))
@@ -264,12 +276,36 @@ def test_an_attack_keeps_no_point_it_did_not_earn(graded, name):
     assert float(row["lab1"]) <= lab1 + 1e-6, row
     if name not in LAB1_LOST:
         assert float(row["lab1"]) == pytest.approx(lab1), row     # lab 1's honest code still counts
-    assert got_rest == pytest.approx(rest), (name, row)
-    assert row["status"] == "graded", row
+    why = failed_checks(graded["out"], f"{prefix}{name}")
+    assert got_rest == pytest.approx(rest), (name, row, why)
+    assert row["status"] == "graded", (row, why)
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return int(f.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def orphaned(pids) -> set:
+    """Sandbox processes no live grader holds: their chain of parents, past the sandbox
+    uids, ends at init. (Another grader running at the same time, a developer's or a
+    helper's, holds its own sandboxes: those are not ours to count.)"""
+    sandbox = set(pids)
+    left = set()
+    for pid in sandbox:
+        up = _parent(pid)
+        while up in sandbox:
+            up = _parent(up)
+        if up <= 1:
+            left.add(pid)
+    return left
 
 
 def test_nothing_the_submissions_started_is_still_running(graded):
-    left = set(sandbox_processes()) - graded["before"]
+    left = orphaned(sandbox_processes()) - graded["before"]
     assert not left, f"sandbox processes outlived their grading: {sorted(left)}"
 
 

@@ -17,6 +17,7 @@ import os
 import random
 import re
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -78,6 +79,7 @@ def keep_the_alarm_for_the_main_thread() -> None:
 
 def pytest_configure(config):
     keep_the_alarm_for_the_main_thread()
+    stacks_to_log(config)
     submission = Path(config.getoption("submission"))
     if not submission.is_dir():
         raise pytest.UsageError(f"the submission folder {submission} does not exist "
@@ -324,7 +326,75 @@ def plain_message(excinfo, timeout_hint: bool) -> str:
                     "without a timeout, or a callback that blocks kazoo's event thread."
                     f"{where}\n  ({msg.splitlines()[0]})")
         return msg
-    return f"Your code raised {type(exc).__name__}: {exc}{where}"
+    if isinstance(exc, AssertionError):
+        return str(exc).split("\nassert ")[0] or "a check did not hold"
+    return check_broke(excinfo)
+
+
+def check_broke(excinfo) -> str:
+    """An exception of the grader's own: the learner's code runs in the sandbox, so
+    whatever else is raised here is the check's (or the harness's) fault, said so."""
+    exc = excinfo.value
+    frames = [f for f in traceback.extract_tb(excinfo.tb)
+              if "/checks/" in f.filename or "/harness/" in f.filename or "test_" in Path(f.filename).name]
+    at = ""
+    if frames:
+        f = frames[-1]
+        at = f" at {Path(f.filename).name}, line {f.lineno}"
+    return (f"This check stopped on an error of its own ({type(exc).__name__}: {str(exc)[:300]}{at}). "
+            "That is a fault in the grader, not a verdict on your code: this check gave no "
+            "points either way. Tell your instructor; the rest of your grade stands.")
+
+
+def is_check_fault(exc) -> bool:
+    """Neither a verdict (CheckFailure, pytest.fail) nor the learner's code (LearnerError)."""
+    return not isinstance(exc, (CheckFailure, LearnerError, NotImplementedError,
+                                pytest.fail.Exception, AssertionError, *INFRA_ERRORS))
+
+
+def hang_where(item) -> str:
+    """Where the learner's code is stuck, asked of its sandbox (pytest-timeout cut the check)."""
+    sandbox, _ = getattr(item, "_workshop_output", (None, 0))
+    where = sandbox.where() if sandbox is not None else ""
+    return f"\n  where your code is now: {where}" if where else ""
+
+
+def log_path(config) -> Path:
+    """One log file per run for what a learner should not have to read (thread stacks,
+    the grader's own tracebacks); messages point to it."""
+    path = getattr(config, "_workshop_log", None)
+    if path is None:
+        from ..launcher import state_dir
+        folder = state_dir() / "logs"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = config._workshop_log = folder / f"checks-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    return path
+
+
+def log_trace(config, title: str, text: str) -> None:
+    try:
+        with open(log_path(config), "a") as f:
+            f.write(f"===== {time.strftime('%H:%M:%S')} {title}\n{text}\n")
+    except OSError:
+        pass
+
+
+def stacks_to_log(config) -> None:
+    """pytest-timeout prints every thread's stack when it cuts a check: hundreds of lines
+    of kazoo and harness internals. They go to the log file; the message says where."""
+    try:
+        import pytest_timeout
+    except ImportError:
+        return
+
+    def dump_stacks(terminal):
+        current = threading.current_thread().ident
+        names = {t.ident: t.name for t in threading.enumerate()}
+        text = "".join(f"--- thread {names.get(ident, ident)}\n" + "".join(traceback.format_stack(frame))
+                       for ident, frame in sys._current_frames().items() if ident != current)
+        log_trace(config, "threads when a check was cut off", text)
+        terminal.write(f"(thread stacks of the cut-off check: {log_path(config)})\n")
+    pytest_timeout.dump_stacks = dump_stacks
 
 
 def printed_by(item) -> str:
@@ -353,10 +423,19 @@ def pytest_runtest_makereport(item, call):
             report.longrepr = "Infrastructure: the ensemble is not available (see the first error)."
             return
         item.config._workshop_infra_said = True
+    elif is_check_fault(exc) and lab_of(item):
+        report.workshop_status = scoring.INFRA
+        report.workshop_message = check_broke(call.excinfo)
+        log_trace(item.config, item.nodeid, "".join(
+            traceback.format_exception(type(exc), exc, call.excinfo.tb)))
     else:
         report.workshop_status = scoring.FAILED
-        report.workshop_message = plain_message(call.excinfo, False) + printed_by(item)
-        if isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout") and lab_of(item):
+        timed_out = isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout")
+        report.workshop_message = plain_message(call.excinfo, False)
+        if timed_out:
+            report.workshop_message += hang_where(item)
+        report.workshop_message += printed_by(item)
+        if timed_out and lab_of(item):
             item.config._workshop_hung_labs.add(lab_of(item))
     if item.config.getoption("tbstyle") == "auto" and lab_of(item):
         report.longrepr = report.workshop_message

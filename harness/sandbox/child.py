@@ -38,7 +38,7 @@ LIMITS = {
     "RLIMIT_CORE": 0,
     "RLIMIT_FSIZE": 64 << 20,
 }
-NPROC = 512                         # threads count too; only applied under a uid of our own
+NPROC = 256                         # threads count too; only applied under a uid of our own
 POLL = 0.005                        # how often each candidate's is_leader is read
 
 
@@ -53,13 +53,22 @@ def limit_resources(own_uid: bool) -> None:
             pass                    # already lower
 
 
-def learner_where(tb) -> str:
-    """'01_ephemeral_nodes.ipynb, cell 16, line 3: <code>' for the deepest notebook frame."""
+def _deepest_notebook_line(frames) -> str:
     where = ""
-    for frame in traceback.extract_tb(tb):
+    for frame in frames:
         if frame.filename.startswith("<") and ".ipynb, cell" in frame.filename:
             where = f"{frame.filename.strip('<>')}, line {frame.lineno}: {(frame.line or '').strip()}"
     return where
+
+
+def learner_where(tb) -> str:
+    """'01_ephemeral_nodes.ipynb, cell 16, line 3: <code>' for the deepest notebook frame."""
+    return _deepest_notebook_line(traceback.extract_tb(tb))
+
+
+def running_where(frame) -> str:
+    """The same, for a thread still running: where it is now (a hang's "where")."""
+    return _deepest_notebook_line(traceback.extract_stack(frame))
 
 
 class CellsFinder:
@@ -92,6 +101,7 @@ class Server:
         self.candidates: dict[int, object] = {}     # handle -> candidate, polled for is_leader
         self.last_leader: dict[int, object] = {}
         self.pool = ThreadPoolExecutor(max_workers=64, thread_name_prefix="sandbox-request")
+        self.running: dict[int, int] = {}           # request id -> thread answering it
         self.poller = None
         self.finder = None
 
@@ -132,6 +142,7 @@ class Server:
 
     def answer(self, message: dict) -> None:
         rid = message.get("id")
+        self.running[rid] = threading.get_ident()
         try:
             handler = getattr(self, "op_" + str(message.get("op")), None)
             if handler is None:
@@ -147,6 +158,8 @@ class Server:
                 "module": type(e).__module__, "message": _text(e)[:2000],
                 "where": learner_where(e.__traceback__),
                 "trace": "".join(traceback.format_exception(e, limit=-12))[-4000:]}})
+        finally:
+            self.running.pop(rid, None)
 
     def obj(self, handle, kind=None):
         try:
@@ -158,6 +171,18 @@ class Server:
         return found
 
     # --- requests ------------------------------------------------------------------
+
+    def op_where(self, rid=None):
+        """Where the learner's code is now: for request ``rid``, or for every thread in a
+        notebook cell (kazoo's event thread running a callback included). For a hang."""
+        frames = sys._current_frames()
+        if rid is not None:
+            ident = self.running.get(rid)
+            frame = frames.get(ident) if ident is not None else None
+            return [running_where(frame)] if frame is not None and running_where(frame) else []
+        here = threading.get_ident()
+        found = [running_where(f) for ident, f in frames.items() if ident != here]
+        return sorted({w for w in found if w})
 
     def op_hello(self):
         return {"pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0]}
@@ -280,17 +305,20 @@ class Server:
         self.objects.clear()
         return sum(t.is_alive() for t in closers)
 
-    def op_saboteur(self, client, killer, doomed):
+    def op_saboteur(self, client, killer, doomed, at_once=False):
         """Wrap a client so that the node before its owner's vanishes right after each
-        get_children (lab 4's race), when that node is one of ``doomed``."""
+        get_children (lab 4's race), when that node is one of ``doomed`` (``at_once``:
+        every doomed node before its owner's, on one read)."""
         from .saboteur import Saboteur
-        return self.keep(Saboteur(self.obj(client), self.obj(killer), doomed))
+        return self.keep(Saboteur(self.obj(client), self.obj(killer), doomed, at_once))
 
-    def op_saboteur_state(self, saboteur, doomed=None):
+    def op_saboteur_state(self, saboteur, doomed=None, delay=None):
         s = self.obj(saboteur)
         if doomed is not None:
             s.doomed = set(doomed)
-        return {"deleted": list(s.deleted), "reads": s.reads}
+        if delay is not None:
+            s.delay = min(max(float(delay), 0.0), 2.0)
+        return {"deleted": list(s.deleted), "reads": s.reads, "held": s.held}
 
     # --- what the grader watches -------------------------------------------------
 

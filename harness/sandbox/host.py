@@ -47,7 +47,8 @@ class LearnerNotImplemented(LearnerError, NotImplementedError):
 
 class LearnerTimeout(LearnerError):
     def learner_text(self) -> str:
-        return self.message
+        where = f"\n  where: {self.where}" if self.where else ""
+        return self.message + where
 
 
 class SandboxGone(LearnerError):
@@ -121,18 +122,38 @@ class Sandbox:
                 self._waiting.pop(rid, None)
             if self.gone:
                 raise SandboxGone("SandboxGone", self.gone)
-            # The process is stuck in the learner's code; nothing it says can be trusted now.
+            # The process is stuck in the learner's code: ask it once, briefly, on which
+            # line (a hint for the learner only, never trusted), then end it.
+            where = self.where(rid) if op != "where" else ""
             self.kill(f"it was ended after {what or op} ran for {timeout:.0f} s")
             raise LearnerTimeout("Timeout", f"Your {what or op} did not return within "
                                  f"{timeout:.0f} s. Look for a wait without a timeout, or a "
-                                 "callback that blocks kazoo's event thread.")
-        reply = self._replies.pop(rid)
+                                 "callback that blocks kazoo's event thread.", where)
+        reply = self._replies.pop(rid, None)
+        if reply is None:               # woken by the process's end, not by an answer
+            self._ended()
+            raise SandboxGone("SandboxGone", self.gone or "the process running your code ended")
         if "error" in reply:
             error = reply["error"] if isinstance(reply["error"], dict) else {}
             if error.get("kind") == "protocol":
                 raise SandboxError(f"the sandbox refused {op}: {error.get('message')}")
             raise learner_error(error)
         return wire.decode(reply.get("ok"))
+
+    def where(self, rid: int | None = None) -> str:
+        """The notebook line(s) the learner's code is on now ('' if it cannot say).
+
+        For the hint under a hang only: it is what the sandbox says, shown to the
+        learner, never used to decide anything."""
+        if self.gone:
+            return ""
+        try:
+            lines = self.request("where", rid=rid, timeout=2)
+        except (LearnerError, SandboxError):
+            return ""
+        if not isinstance(lines, list):
+            return ""
+        return "; ".join(str(line)[:300] for line in lines[:3])
 
     def _read(self) -> None:
         while True:
@@ -397,14 +418,17 @@ def _kazoo_state(text):
 class RemoteSaboteur:
     """Lab 4's race wrapper around a sandbox client (``harness.sandbox.saboteur``)."""
 
-    def __init__(self, sandbox: Sandbox, real: RemoteClient, killer: RemoteClient, doomed):
+    def __init__(self, sandbox: Sandbox, real: RemoteClient, killer: RemoteClient, doomed,
+                 at_once: bool = False):
         self.sandbox, self.real = sandbox, real
         self.handle = sandbox.request("saboteur", client=real.handle, killer=killer.handle,
-                                      doomed=list(doomed))
+                                      doomed=list(doomed), at_once=bool(at_once))
 
-    def state(self, doomed=None) -> dict:
+    def state(self, doomed=None, delay=None) -> dict:
+        """What it did ({deleted, reads, held}); ``doomed``/``delay`` change what it does next."""
         return self.sandbox.request("saboteur_state", saboteur=self.handle,
-                                    doomed=None if doomed is None else list(doomed), timeout=10)
+                                    doomed=None if doomed is None else list(doomed),
+                                    delay=delay, timeout=10)
 
     @property
     def deleted(self) -> list[str]:

@@ -14,6 +14,11 @@ One ``Jail`` per grading run (one pytest session grades one submission):
 - **What it can read.** The sandbox imports only a copy of the harness and of
   kazoo made for this run in a world-readable temporary folder, with an
   interpreter that uid can run (the venv's may live under /root).
+- **A share of the machine.** As root, each slot's processes also live in
+  control groups of their own (``cgroups.py``): a bounded share of the CPU
+  when it is contended, of processes and of memory, so that what one
+  submission does (a fork bomb) cannot starve a submission graded beside it,
+  nor the ZooKeeper servers.
 - **An end.** Each sandbox leads its own process group; at the end of the run
   every process of the run's uid is killed, however it forked or detached.
 """
@@ -28,6 +33,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from .cgroups import SlotGroups
 
 UID_BASE = 61000
 SLOTS = 64
@@ -46,8 +53,10 @@ class Jail:
     def __init__(self):
         self.uid = None
         self._lock = None
+        self.groups = None
         if os.geteuid() == 0:
             self.uid = self._take_slot()
+            self.groups = SlotGroups(self.uid - UID_BASE)
         self.root = Path(tempfile.mkdtemp(prefix="zk-sandbox-"))
         self.lib = self.root / "lib"
         self._build_lib()
@@ -133,12 +142,17 @@ class Jail:
     def spawn(self, fd: int, home: Path) -> subprocess.Popen:
         bootstrap = ("import sys; sys.path.insert(0, sys.argv[3]); "
                      "from harness.sandbox import child; child.main()")
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             [self.python, *self.python_flags(), "-c", bootstrap, str(fd),
              "own-uid" if self.uid is not None else "same-uid", str(self.lib)],
             pass_fds=[fd], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, cwd=home, env=self.env(home),
             start_new_session=True, **self.credentials())
+        if self.groups is not None:
+            # Before its first request, so before any learner code runs: whatever it
+            # forks or starts later is counted in the slot's groups.
+            self.groups.add(proc.pid)
+        return proc
 
     # --- the end -------------------------------------------------------------------
 

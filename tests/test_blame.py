@@ -1,0 +1,98 @@
+"""Blame lands on the right line: the learner's hang says where, the grader's own error
+is the grader's, and no thread stacks reach a learner.
+
+Each grades a real submission (solutions with lab 1 replaced) with an
+instructor-style extra check file, as the batch grader runs hidden checks.
+"""
+import json
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from harness.grading import submissions
+from harness.manifest import REPO
+from harness.sandbox.host import LearnerTimeout
+from harness.world import Grading
+
+pytestmark = [pytest.mark.runs_checks, pytest.mark.timeout(300)]
+
+SLEEPY_LAB1 = '''
+import time
+
+def register(zk, path, data=b""):
+    time.sleep(600)          # the hang
+    return path
+
+def owner_session(zk, path):
+    return None
+'''
+
+
+def grade_with(tmp_path, check_source: str, lab1: str | None = None):
+    sub = tmp_path / "submission"
+    submissions.build(sub, overrides={"lab1": lab1} if lab1 else None)
+    check = tmp_path / "test_lab1_extra.py"
+    check.write_text(textwrap.dedent(check_source))
+    out = tmp_path / "r.json"
+    res = subprocess.run([sys.executable, "-m", "pytest", str(check), "-q", "-p", "harness.grading.plugin",
+                          "--submission", str(sub),
+                          "--results-json", str(out), "--rootdir", str(REPO),
+                          "-c", str(REPO / "pytest.ini"), "--confcutdir", str(REPO)],
+                         cwd=REPO, capture_output=True, text=True, timeout=240)
+    data = json.loads(out.read_text())
+    return res, data["checks"][0], data
+
+
+def test_an_error_of_the_checks_own_is_the_checks_problem(tmp_path):
+    res, check, data = grade_with(tmp_path, '''
+        def test_lab1_broken(lab):
+            settings = {}
+            return settings["missing"]
+        ''')
+    assert check["status"] == "infra-error", check
+    assert "stopped on an error of its own (KeyError" in check["message"], check["message"]
+    assert "test_lab1_extra.py, line 4" in check["message"], check["message"]
+    assert "not a verdict on your code" in check["message"]
+    assert "Your code raised" not in check["message"]
+    assert data["total"]["infra_errors"] == 1
+    assert "Traceback" not in res.stdout
+
+
+def test_a_hung_call_says_on_which_notebook_line(ensemble, tmp_path):
+    sub = tmp_path / "submission"
+    submissions.build(sub, overrides={"lab1": SLEEPY_LAB1})
+    run = Grading(ensemble, sub)
+    try:
+        sandbox = run.sandbox_for("ephemeral_nodes")
+        sandbox.request("import", module="ephemeral_nodes", timeout=60)
+        with pytest.raises(LearnerTimeout) as caught:
+            sandbox.request("call", module="ephemeral_nodes", name="register",
+                            args=[None, "/x"], timeout=2, what="register()")
+    finally:
+        run.close()
+    text = caught.value.learner_text()
+    assert "Your register() did not return within 2 s" in text, text
+    assert "where: 01_ephemeral_nodes.ipynb, cell" in text, text
+    assert "time.sleep(600)" in text, text
+
+
+def test_a_check_cut_off_by_its_time_limit_says_where_and_keeps_stacks_in_a_log(tmp_path):
+    res, check, _ = grade_with(tmp_path, '''
+        import pytest
+
+        @pytest.mark.timeout(4)
+        def test_lab1_cut_off(lab):
+            lab.register(None, "/x", timeout=120)
+        ''', lab1=SLEEPY_LAB1)
+    assert check["status"] == "failed", check
+    assert "did not finish in time" in check["message"], check["message"]
+    assert "where your code is now: 01_ephemeral_nodes.ipynb, cell" in check["message"], check["message"]
+    assert "time.sleep(600)" in check["message"]
+    # pytest-timeout's dump of every thread's stack went to the log, named in one line
+    assert "Stack of" not in res.stdout + res.stderr
+    said = [line for line in (res.stdout + res.stderr).splitlines() if "thread stacks of the cut-off" in line]
+    assert said, res.stdout[-2000:]
+    log = said[0].rsplit(": ", 1)[1].strip(") \n")
+    assert "threads when a check was cut off" in open(log).read()
