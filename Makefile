@@ -1,14 +1,14 @@
 # The workshop in two commands:
 #   make lab    the ensemble + JupyterLab on labs/
 #   make test   every test (the checks on the solutions, then the developer suite)
-# Other targets: make up | down | status | check | grade | starters | reset | bench | docker-image
+# Other targets: make up | down | status | check | grade | regrade | gradescope-bundle | starters | reset | bench | docker-image
 
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8888
 SUB    ?= labs
 
-.PHONY: lab test browser up down status check grade starters reset bench install docker-image
+.PHONY: lab test browser up down status check grade regrade gradescope-bundle starters reset bench install docker-image
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -70,6 +70,16 @@ reset: install
 # grade a class: make grade SUBMISSIONS=folder [HIDDEN=folder]
 grade: up
 	$(PY) -m harness.grading.batch $(SUBMISSIONS) --out results/grades $(if $(HIDDEN),--hidden $(HIDDEN))
+
+# grade the class again after the checks changed: the earlier results are kept in
+# results/grades/history/<time>/, and what changed (marks, flipped checks) is printed
+regrade: up
+	$(PY) -m harness.grading.batch $(SUBMISSIONS) --out results/grades --regrade $(if $(HIDDEN),--hidden $(HIDDEN))
+
+# Gradescope's autograder zip (setup.sh, run_autograder, the grader; hidden checks
+# from HIDDEN=folder): upload dist/gradescope-autograder.zip. See docs/classroom.md.
+gradescope-bundle: install
+	$(PY) -m harness.grading.platforms bundle dist/gradescope-autograder.zip $(if $(HIDDEN),--hidden $(HIDDEN))
 
 bench: up
 	$(PY) -m harness.bench

@@ -13,6 +13,9 @@ broke; the others are not affected.
 
 Writes OUT/grades.csv (one row per submission: a column per lab, the total,
 a status) and OUT/<submission>.json (every check, with its message).
+--regrade keeps OUT's earlier results in OUT/history/<time>/ and prints, per
+submission, the marks that changed and the checks that flipped (regrade.py);
+--lms-csv F writes a Canvas gradebook CSV from the same results (platforms.py).
 """
 from __future__ import annotations
 
@@ -28,7 +31,7 @@ import zipfile
 from pathlib import Path
 
 from .. import manifest
-from . import submissions
+from . import platforms, regrade, submissions
 
 
 def unpack(entry: Path, dest: Path) -> Path:
@@ -94,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=900, help="seconds per submission")
     ap.add_argument("--labs", default="", help="comma-separated lab keys (default: all)")
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--regrade", action="store_true",
+                    help="keep OUT's earlier results in OUT/history/<time>/ and print what changed")
+    ap.add_argument("--lms-csv", type=Path, default=None, help="also write a Canvas gradebook CSV here")
+    ap.add_argument("--lms-columns", choices=["per-lab", "total"], default="per-lab")
+    ap.add_argument("--lms-roster", type=Path, default=None,
+                    help="a Canvas gradebook export: names and IDs for the LMS CSV")
     args = ap.parse_args(argv)
     if not args.submissions.is_dir():
         print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
@@ -103,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {args.submissions} holds no submission (folders or .zip files)", file=sys.stderr)
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
+    earlier = regrade.snapshot(args.out) if args.regrade else None
     labs = [k for k in args.labs.split(",") if k] or None
     rows = []
     print(f"grading {len(todo)} submission(s), {args.jobs} at a time")
@@ -122,6 +132,15 @@ def main(argv: list[str] | None = None) -> int:
         writer.writeheader()
         writer.writerows(rows)
     print(f"wrote {args.out / 'grades.csv'}")
+    if args.regrade:
+        if earlier is None:
+            print(f"regrade: {args.out} held no earlier results; nothing to compare")
+        else:
+            regrade.report_changes(earlier, args.out, write_to=args.out)
+    if args.lms_csv:
+        for w in platforms.write_lms_csv(args.out, args.lms_csv, args.lms_columns, args.lms_roster):
+            print(f"warning: {w}")
+        print(f"wrote {args.lms_csv}")
     return 0
 
 

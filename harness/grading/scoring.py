@@ -21,6 +21,7 @@ class CheckResult:
     message: str = ""   # for a learner, one paragraph
     points: float = 0.0
     max_points: float = 0.0
+    hidden: bool = False  # an instructor's --hidden check (Gradescope shows it after publishing)
 
 
 @dataclass
