@@ -23,7 +23,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import weakref
 from pathlib import Path
 
 from . import faultlock, loader, manifest
@@ -60,6 +62,7 @@ def client(chroot: str | None = None, timeout: float = 2.0):
     root.close()
     c = ens.client(chroot=chroot, timeout=timeout)
     c.start(timeout=15)
+    _clients.add(c)             # faults() waits for these to come back (see there)
     return c
 
 
@@ -85,6 +88,11 @@ def start(lab_key: str, folder: str | os.PathLike | None = None):
     return ens, client()
 
 
+_clients: "weakref.WeakSet" = weakref.WeakSet()     # made by client() in this kernel
+_fault_windows: list[list] = []     # [start, end] (time.monotonic()) of this kernel's faults()
+AFTERMATH_WAIT = 15.0               # s: how long faults() waits for its clients to reconnect
+
+
 @contextlib.contextmanager
 def faults():
     """For an experiment that breaks the ensemble: ``with workshop.faults() as ens:``.
@@ -92,14 +100,71 @@ def faults():
     It waits until no graded check is running (they share this ensemble), starts
     from three healthy servers, and restarts whatever the experiment killed or
     paused at the end, whatever happens.
+
+    What the experiment shows must be its own doing. The servers are shared: on a
+    busy ensemble other people's faults break this kernel's connections too, at any
+    time (a SUSPENDED that nobody in this notebook caused). While the block runs it
+    holds the fault lock, so no other experiment or fault check breaks anything;
+    and it ends only once the aftermath of its own faults is over: every client
+    ``workshop.client()`` made is connected again and has handled what ZooKeeper
+    told it (bounded by ``AFTERMATH_WAIT``), still under the lock. So an event
+    that happened inside a ``faults()`` block was this experiment's
+    (``during_own_faults(t)``), and one outside was not: the notebooks' experiment
+    logs show the first kind and only count the second.
     """
     ens = ensemble()
     with faultlock.held(exclusive=True):
         ens.heal()
+        window = [time.monotonic(), None]
+        _fault_windows.append(window)
         try:
             yield ens
         finally:
-            ens.heal()
+            try:
+                ens.heal()
+                _await_aftermath(AFTERMATH_WAIT)
+            finally:
+                window[1] = time.monotonic()
+
+
+def during_own_faults(t: float | None = None) -> bool:
+    """True if ``t`` (``time.monotonic()``; default now) fell inside one of this kernel's
+    ``faults()`` blocks: an event then was this learner's experiment's doing."""
+    t = time.monotonic() if t is None else t
+    return any(start <= t and (end is None or t <= end) for start, end in _fault_windows)
+
+
+def fault_experiments() -> int:
+    """How many ``faults()`` blocks this kernel has entered."""
+    return len(_fault_windows)
+
+
+def _await_aftermath(timeout: float) -> None:
+    """Return once this kernel's clients are connected again and have handled what
+    ZooKeeper told them (a stopped client, or one still away after ``timeout``, is
+    not waited for)."""
+    from .elections import quiesce
+    deadline = time.monotonic() + timeout
+    live = [c for c in list(_clients) if not c._stopped.is_set()]
+    back = threading.Event()
+    waiting = [c for c in live if not c.connected]
+
+    def listener(state):
+        if all(c.connected for c in waiting):
+            back.set()
+    for c in waiting:
+        c.add_listener(listener)
+    try:
+        if waiting and not all(c.connected for c in waiting):
+            back.wait(max(0.0, deadline - time.monotonic()))
+    finally:
+        for c in waiting:
+            c.remove_listener(listener)
+    try:
+        quiesce([c for c in live if c.connected],
+                timeout=max(0.5, min(5.0, deadline - time.monotonic())))
+    except Exception:              # a client that broke again: nothing more to wait for
+        pass
 
 
 # --- what the kernel ran, cell by cell ------------------------------------------------
