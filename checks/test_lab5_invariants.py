@@ -99,6 +99,7 @@ def settled_view(active, zks, observer):
 
 @pytest.mark.faults
 @pytest.mark.timeout(70)
+@pytest.mark.trials
 def test_invariants_hold_under_random_faults(world, faults, rng, request):
     seed = request.config._workshop_seed
     schedule = make_schedule(rng)

@@ -103,3 +103,19 @@ def test_hanging_code_is_cut_off_even_when_graded_from_a_worker_thread(tmp_path)
     assert run["exit_code"] == 1 and run["results"], run["output"][-2000:]
     lab = run["results"]["labs"]["lab4"]
     assert lab["points"] == 0 and "did not finish in time" in lab["first_failure"], lab
+
+
+def test_randomized_trials_run_after_the_targeted_checks_of_their_lab():
+    """The table's first failing check of a lab is then a targeted one-line hint."""
+    def collected(*args):
+        res = run_checks("--collect-only", "-q", "--submission", "labs", *args, timeout=120)
+        return [line for line in res.stdout.splitlines() if "::" in line]
+    ids = collected()
+    trials = set(collected("-m", "trials"))
+    assert any("invariants_hold_under_random_faults" in t for t in trials)
+    for lab in ("lab3", "lab4", "lab5"):
+        mine = [line for line in ids if f"test_{lab}_" in line]
+        marked = [i for i, line in enumerate(mine) if line in trials]
+        plain = [i for i, line in enumerate(mine) if line not in trials]
+        if marked and plain:
+            assert max(plain) < min(marked), (lab, mine)

@@ -84,6 +84,12 @@ def test_check_reports_a_syntax_error_by_cell_and_line(monkeypatch, capsys, tmp_
     number = cells[0][0]
     assert f"cell {number} does not compile: line 1" in shown, shown
     assert "PASS" not in shown
+    # the command line, on the same saved notebook, passes nothing either
+    cli = subprocess.run([sys.executable, "-m", "pytest", "checks", "-k", "lab1", "-q",
+                          "--submission", str(sub)], cwd=REPO, capture_output=True, text=True,
+                         timeout=300).stdout
+    assert workshop.last_score(cli) == (0, 8), cli
+    assert "does not compile" in cli or "SyntaxError" in cli, cli
 
 
 def test_a_cell_edited_and_saved_after_it_ran_is_not_graded(monkeypatch, capsys, tmp_path):

@@ -92,6 +92,24 @@ def pytest_configure(config):
     config.pluginmanager.register(ResultRecorder(config), "workshop-result-recorder")
     config.addinivalue_line("markers", "faults: the check breaks the ensemble or reads "
                             "server-wide counters; it runs alone and the ensemble is healed after")
+    config.addinivalue_line("markers", "trials: randomized trials; run after the lab's "
+                            "targeted checks, so that the first failing check is a targeted one")
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Within each lab, targeted checks first and randomized trials (marked ``trials``) last.
+
+    A mistake usually fails both; the score table shows a lab's first failing
+    check as its hint, and that should be the one-line message of a targeted
+    check, not the timeline of a random storm.
+    """
+    first_seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        first_seen.setdefault(lab_of(item), i)
+    position = {id(item): i for i, item in enumerate(items)}
+    items.sort(key=lambda item: (first_seen[lab_of(item)],
+                                 item.get_closest_marker("trials") is not None,
+                                 position[id(item)]))
 
 
 def pytest_report_header(config):
