@@ -536,3 +536,28 @@ def test_regrade_end_to_end_keeps_history_and_reports_flips(tmp_path, capsys):
     assert "marks: lab1 10 -> " in alice and "passed ->" not in alice, alice
     rows = canvas_rows((tmp_path / "canvas.csv").read_text())
     assert {r[0] for r in rows[2:]} == {"alice", "bob"}
+
+
+@pytest.mark.runs_checks
+@pytest.mark.timeout(300)
+def test_an_unreachable_ensemble_is_not_gradable_on_every_platform(tmp_path):
+    """No ensemble (and none can be started): every platform says not gradable, not zero."""
+    empty = tmp_path / "no-zookeeper"
+    empty.mkdir()
+    res = subprocess.run([sys.executable, "-m", "pytest", "checks", "-k", "lab1", "--submission", "solutions",
+                          "--gradescope", str(tmp_path / "gs.json"),
+                          "--prairielearn", str(tmp_path / "pl.json"),
+                          "--github-output", str(tmp_path / "gh.txt")],
+                         cwd=REPO, capture_output=True, text=True, timeout=250,
+                         env=dict(os.environ, ZK_WORKSHOP_PORT_OFFSET="25000",
+                                  ZK_WORKSHOP_STATE=str(tmp_path / "s"), ZOOKEEPER_HOME=str(empty)))
+    assert res.returncode != 0
+    pl = json.loads((tmp_path / "pl.json").read_text())
+    jsonschema.validate(pl, PRAIRIELEARN_SCHEMA)
+    assert pl["gradable"] is False and "not your code's fault" in pl["message"]
+    gs = json.loads((tmp_path / "gs.json").read_text())
+    jsonschema.validate(gs, GRADESCOPE_SCHEMA)
+    assert gs["extra_data"]["gradable"] is False and "not your code's fault" in gs["output"]
+    runners = decode_like_the_reporter((tmp_path / "gh.txt").read_text())
+    jsonschema.validate(runners["lab1"], GITHUB_SCHEMA)
+    assert runners["lab1"]["status"] == "error"
