@@ -572,3 +572,40 @@ def test_close_says_in_one_line_what_the_candidates_raised(views, capfd, caplog)
         "LiveView closed. Ignored while your candidates stopped: "
         "#3.resign() raised RuntimeError; #2.resign() raised RuntimeError; "
         "#1.resign() raised RuntimeError."], out
+
+
+@pytest.mark.timeout(120)
+def test_several_learners_views_at_once_each_count_their_own(ensemble, namespace, lab_classes,
+                                                            flood):
+    """Four learners' views on one ensemble (two herds, two predecessor chains), failing
+    over at the same moment while a fifth user floods it: each reads its own N-1 or 1."""
+    kinds = ["lab3", "lab4", "lab3", "lab4"]
+    made = []
+    try:
+        for i, lab in enumerate(kinds):
+            cls = lab_classes[lab]
+            view = LiveView(ensemble, f"/learner{i}/election", chroot=namespace,
+                            make_candidate=lambda client, path, cls=cls: cls(client, path))
+            made.append(view)
+            view.add_candidates(4 + i)
+        go = threading.Barrier(len(made))
+        errors = []
+
+        def failover(view):
+            try:
+                go.wait(10)
+                view.resign_leader()
+            except Exception as e:                  # reported below, not lost in a thread
+                errors.append(e)
+        threads = [threading.Thread(target=failover, args=(v,)) for v in made]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not errors, errors
+        got = [v.state()["notifications"]["last_failover"] for v in made]
+        expected = [(4 + i - 1) if lab == "lab3" else 1 for i, lab in enumerate(kinds)]
+        assert got == expected
+    finally:
+        for view in made:
+            view.close()
