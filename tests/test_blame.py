@@ -96,3 +96,46 @@ def test_a_check_cut_off_by_its_time_limit_says_where_and_keeps_stacks_in_a_log(
     assert said, res.stdout[-2000:]
     log = said[0].rsplit(": ", 1)[1].strip(") \n")
     assert "threads when a check was cut off" in open(log).read()
+
+
+NOISY_LAB1 = '''
+import logging, threading
+
+def _fail():
+    raise ValueError("from a thread of the learner's")
+
+def register(zk, path, data=b""):
+    t = threading.Thread(target=_fail, name="learner-thread")
+    t.start()
+    t.join()
+    try:
+        {}["key"]
+    except KeyError:
+        logging.getLogger("kazoo.handlers.threading").exception("Exception in worker queue thread")
+    return path
+
+def owner_session(zk, path):
+    return None
+'''
+
+
+def test_thread_and_logged_exceptions_print_one_line_each_not_a_traceback(ensemble, tmp_path):
+    sub = tmp_path / "submission"
+    submissions.build(sub, overrides={"lab1": NOISY_LAB1})
+    run = Grading(ensemble, sub)
+    try:
+        sandbox = run.sandbox_for("ephemeral_nodes")
+        sandbox.request("import", module="ephemeral_nodes", timeout=60)
+        sandbox.request("call", module="ephemeral_nodes", name="register", args=[None, "/x"], timeout=10)
+        from harness.checkkit import wait_until
+        wait_until(lambda: "worker queue" in sandbox.output(), 5)
+        printed = sandbox.output()
+    finally:
+        run.close()
+    assert "Traceback" not in printed, printed
+    lines = printed.splitlines()
+    thread_line = [line for line in lines if "learner-thread" in line]
+    assert thread_line and "ValueError: from a thread of the learner's" in thread_line[0], printed
+    assert "01_ephemeral_nodes.ipynb, cell" in thread_line[0], printed
+    logged = [line for line in lines if "worker queue" in line]
+    assert logged and "KeyError" in logged[0], printed

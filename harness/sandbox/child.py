@@ -346,13 +346,48 @@ def _text(e: BaseException) -> str:
         return f"<{type(e).__name__} whose str() raised>"
 
 
+class OneLineFormatter:
+    """kazoo logs a closed connection's exceptions with their traceback (30 lines each,
+    dozens per check once the check closes its clients): one line each instead,
+    with the notebook line when the learner's code is in it."""
+
+    def __init__(self):
+        import logging
+        self._base = logging.Formatter("%(name)s %(levelname)s: %(message)s")
+
+    def format(self, record) -> str:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            where = learner_where(record.exc_info[2])
+            text += f" ({type(exc).__name__}: {_text(exc)[:200]}{', at ' + where if where else ''})"
+        return f"{record.name} {record.levelname}: {text}"
+
+
+def quiet_tracebacks() -> None:
+    """What the learner's process prints is shown under a failing check: no tracebacks of
+    threads or loggers there, one line each, with the notebook line if there is one."""
+    import logging
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(OneLineFormatter())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
+
+    def one_line(args):
+        if args.exc_type is SystemExit:
+            return
+        where = learner_where(args.exc_traceback)
+        name = args.thread.name if args.thread is not None else "?"
+        print(f"exception in thread {name}: {args.exc_type.__name__}: "
+              f"{_text(args.exc_value)[:200]}{' (at ' + where + ')' if where else ''}",
+              file=sys.stderr, flush=True)
+    threading.excepthook = one_line
+
+
 def main() -> None:
     fd = int(sys.argv[1])
     own_uid = sys.argv[2] == "own-uid"
     limit_resources(own_uid)
-    import logging
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(name)s %(levelname)s: %(message)s")
+    quiet_tracebacks()
     Server(Connection(fd)).serve()
 
 
