@@ -8,6 +8,19 @@ hard-coded, and sorting names as text fails. Names whose number is not
 written the way ZooKeeper writes it ("-n_+000000042", "-n_42", "-n_0_000000042")
 are not candidates. A failure message shows the first input that went wrong and
 the seed that replays it.
+
+Creation order. The counter wraps (2147483647 -> -2147483648, and -1 -> 0), so
+candidates are ordered by serial-number arithmetic (RFC 1982, SERIAL_BITS = 32):
+a was made before b when (b - a) mod 2**32 lies in 1 .. 2**31 - 1. That order is
+defined for a set whose numbers span fewer than 2**31, and every set of live
+candidates these checks build does (``window``), so every correct comparison
+(a distance from any one member, a cmp_to_key, ...) gives the same answer.
+
+Root causes. When a function fails, the checks look for the first function of
+the lab that is wrong on the same children (sequence_number, then
+sort_candidates) and name it: "`predecessor` is wrong because `sort_candidates`
+is: ...". Candidates are shown by their sequence number; the full names are
+listed once, at the end of the message.
 """
 from __future__ import annotations
 
@@ -17,11 +30,15 @@ import uuid
 import pytest
 
 from harness.checkkit import CheckFailure, expect, short
-from harness.sandbox.host import LearnerError
+from harness.sandbox.host import LearnerError, LearnerTimeout, SandboxGone
 
 MARKER = "-n_"
 INT_MIN, INT_MAX = -2**31, 2**31 - 1
+SERIAL, HALF = 2**32, 2**31
 NOISE = ["lock", "config", "readme.txt", "n_0000000003", "leader", "0000000007", "state-n"]
+RFC1982 = ("The counter wraps (2147483647 -> -2147483648, and -1 -> 0): compare numbers with "
+           "serial-number arithmetic (RFC 1982): a was made before b when (b - a) % 2**32 is "
+           "between 1 and 2**31 - 1.")
 
 
 # --- random inputs ------------------------------------------------------------------
@@ -65,6 +82,7 @@ def distinct_guids(rng, n, maker=random_guid) -> list[str]:
 
 
 def random_number(rng, wrapped=False) -> int:
+    """One number ZooKeeper may write (for the parser's checks)."""
     kind = rng.randrange(4 if wrapped else 3)
     if kind == 0:
         return rng.randrange(0, 1000)
@@ -75,27 +93,65 @@ def random_number(rng, wrapped=False) -> int:
     return rng.randrange(INT_MIN, 0)
 
 
+def signed32(u: int) -> int:
+    u %= SERIAL
+    return u - SERIAL if u >= HALF else u
+
+
+def serial_distance(a: int, b: int) -> int:
+    """The grader's own RFC 1982 distance: how many numbers after a, b was made."""
+    return (b - a + HALF) % SERIAL - HALF
+
+
+WRAPS = {"sign": INT_MAX, "zero": -1}      # the last number before each wrap
+
+
+def window(rng, n, across=None) -> list[int]:
+    """n distinct numbers of live candidates, OLDEST FIRST, as ZooKeeper hands them out.
+
+    They span fewer than 2**31 numbers (far more than any election needs), so
+    their creation order is well defined. across="sign": some were made before the
+    counter passed 2147483647 -> -2147483648, the rest after; across="zero": the
+    same around -1 -> 0; None: no wrap inside (all non-negative, or all negative).
+    """
+    width = rng.choice([rng.randrange(n, 4 * n + 20), rng.randrange(n, 10**6),
+                        rng.randrange(n, HALF)])              # largest offset, < 2**31
+    if across is None:
+        if rng.random() < 0.7:
+            start = rng.randrange(0, INT_MAX - width + 1)
+        else:
+            start = rng.randrange(INT_MIN, -width)
+        return [start + o for o in sorted(rng.sample(range(width + 1), n))]
+    before = rng.randint(1, n - 1)                 # how many were made before the wrap
+    a = rng.randrange(before - 1, width - (n - before) + 1)   # offset of the wrap's last number
+    offsets = sorted(rng.sample(range(a + 1), before) + rng.sample(range(a + 1, width + 1), n - before))
+    return [signed32(WRAPS[across] - a + o) for o in offsets]
+
+
 def name(guid: str, number: int) -> str:
     return f"{guid}{MARKER}{number:010d}"       # what ZooKeeper makes: %010d
 
 
 def candidates(rng, n, wrapped=False, guids=None):
-    """[(name, guid, number)] with distinct numbers, in random order."""
+    """[(name, guid, number)] of live candidates, in random order.
+
+    wrapped: their numbers straddle one of the counter's wraps.
+    """
     guids = guids or distinct_guids(rng, n)
-    numbers: set[int] = set()
-    if wrapped:                   # both ends of the wrap, and two different negatives
-        numbers.update({INT_MAX, INT_MIN, -rng.randrange(1, 10**6)})
-    while len(numbers) < n:
-        numbers.add(random_number(rng, wrapped))
-    numbers_list = list(numbers)[:n] if len(numbers) > n else list(numbers)
-    rng.shuffle(numbers_list)
-    items = [(name(g, k), g, k) for g, k in zip(guids, numbers_list)]
+    numbers = window(rng, n, rng.choice(["sign", "zero"]) if wrapped else None)
+    items = [(name(g, k), g, k) for g, k in zip(guids, numbers)]
     rng.shuffle(items)
     return items
 
 
-def by_number(items):
-    return [nm for nm, _, _ in sorted(items, key=lambda t: t[2])]
+def in_creation_order(items) -> list[str]:
+    """The names of [(name, guid, number)], oldest first (RFC 1982 from one of them)."""
+    if not items:
+        return []
+    ref = items[0][2]
+    dist = {nm: serial_distance(ref, k) for nm, _, k in items}
+    assert max(dist.values()) - min(dist.values()) < HALF, "check bug: a set spanning 2**31"
+    return sorted(dist, key=dist.get)
 
 
 @pytest.fixture
@@ -116,6 +172,104 @@ def call(fn, *args):
         raise CheckFailure(f"{fn.__name__}({shown}) raised {e.type_name}: {e.message}{where}") from None
 
 
+# --- one input: its children, short labels, and the root cause of a failure -------------
+
+class Case:
+    """The children handed to the learner's functions, and what each one is.
+
+    items:  [(name, guid, number)] of the candidates;
+    others: [(name, why it is not a candidate)].
+    """
+
+    def __init__(self, items, others=(), rng=None, replay=""):
+        self.items, self.others = list(items), list(others)
+        self.children = [nm for nm, _, _ in self.items] + [nm for nm, _ in self.others]
+        if rng is not None:
+            rng.shuffle(self.children)
+        self.number = {nm: k for nm, _, k in self.items}
+        self.why_not = dict(self.others)
+        self.want = in_creation_order(self.items)
+        self.replay = replay
+
+    # How a child is shown: a candidate by its sequence number, a non-candidate by
+    # its (shortened) name, anything else (not one of the children) as it is.
+    def label(self, x) -> str:
+        if isinstance(x, str) and x in self.number:
+            return str(self.number[x])
+        if isinstance(x, str) and x in self.why_not:
+            if len(x) > 24 and MARKER in x:
+                return repr("..." + x[x.rindex(MARKER):])
+            return repr(x)
+        return short(x, 120)
+
+    def show(self, xs) -> str:
+        if isinstance(xs, list):
+            return "[" + ", ".join(self.label(x) for x in xs) + "]"
+        return self.label(xs)
+
+    def tail(self) -> str:
+        legend = ("\n  (each candidate is shown by its sequence number; the children, as "
+                  f"passed: {self.children})")
+        return f"{legend}\n{self.replay}"
+
+    # --- the first earlier function that is wrong on these children ----------------
+    def number_fault(self, lab) -> str | None:
+        """sequence_number on these children: the first answer that is wrong, or None.
+
+        Candidates first (a parser that drops or misreads a valid name is the usual
+        cause), then the children that are not candidates.
+        """
+        order = self.want + [nm for nm, _ in self.others]
+        for nm in order:
+            try:
+                got = lab.sequence_number(nm)
+            except NotImplementedError:
+                return None                         # not written yet: nothing to blame
+            except (LearnerTimeout, SandboxGone):
+                raise
+            except LearnerError as e:
+                if nm in self.number:
+                    return (f"sequence_number({nm!r}) raised {e.type_name}: {e.message}; expected "
+                            f"{self.number[nm]}, as ZooKeeper wrote it")
+                if e.type_name != "ValueError":
+                    return (f"sequence_number({nm!r}) raised {e.type_name}; expected a ValueError: "
+                            f"{self.why_not[nm]}")
+                continue
+            if nm not in self.number:
+                return (f"sequence_number({nm!r}) returned {short(got)}; expected a ValueError: "
+                        f"{self.why_not[nm]}")
+            if got != self.number[nm] or not isinstance(got, int) or isinstance(got, bool):
+                return f"sequence_number({nm!r}) returned {short(got)}; expected {self.number[nm]}"
+        return None
+
+    def sort_fault(self, lab) -> str | None:
+        try:
+            got = lab.sort_candidates(list(self.children))
+        except NotImplementedError:
+            return None
+        except (LearnerTimeout, SandboxGone):
+            raise
+        except LearnerError as e:
+            return f"sort_candidates(children) raised {e.type_name}: {e.message}"
+        if got != self.want:
+            return (f"sort_candidates(children) returned {self.show(got)}; expected "
+                    f"{self.show(self.want)}, oldest first.{order_hint(self, got)}").rstrip(".")
+        return None
+
+    def blame(self, lab, fn: str, upto=("sequence_number", "sort_candidates")) -> str:
+        """'`fn` is wrong because `g` is: ...' for the first earlier g that is wrong; '' if none."""
+        for g in upto:
+            fault = self.number_fault(lab) if g == "sequence_number" else self.sort_fault(lab)
+            if fault:
+                return f"`{fn}` is wrong because `{g}` is: {fault}. Fix {g} first."
+        return ""
+
+
+def fail(case, blame, what, rule=""):
+    """A failure whose first line is the root cause when there is one."""
+    if blame:
+        raise CheckFailure(f"{blame}\n  Seen as: {what}{case.tail()}")
+    raise CheckFailure(f"{what}{rule}{case.tail()}")
 # --- sequence_number ------------------------------------------------------------------
 
 def check_numbers(lab, cases, replay, rule):
@@ -212,92 +366,193 @@ def test_only_what_zookeeper_writes_is_a_sequence_number(lab, rng, replay):
                                f"ValueError: {what} after '-n_'. {ZK_FORM}\n{replay}")
     # Children with such suffixes are left out, like children without '-n_'.
     for r in range(10):
-        guids = distinct_guids(rng, 6 + r // 2, plain_guid)
-        items = candidates(rng, 3 + r // 2, wrapped=r % 2 == 1, guids=guids[:3 + r // 2])
-        bad = malformed_suffixes(rng)
-        strays = [(f"{g}{MARKER}{suffix}", g, what) for g, (suffix, what)
-                  in zip(guids[len(items):], rng.sample(bad, 3))]
-        children = [nm for nm, _, _ in items] + [nm for nm, _, _ in strays]
-        rng.shuffle(children)
-        want = by_number(items)
-        shown = "".join(f"\n  {nm!r} has {what} after '-n_'" for nm, _, what in strays)
-        rule = (f" These children are not candidates:{shown}\n  {ZK_FORM}\n"
-                f"  children: {children}\n{replay}")
-        got = call(lab.sort_candidates, list(children))
-        expect(got == want, f"sort_candidates() returned {short(got, 2000)}; expected {want}.{rule}")
-        for i, me in enumerate(want):
-            p = call(lab.predecessor, list(children), me)
-            expect(p == (want[i - 1] if i else None),
-                   f"predecessor(children, {me!r}) returned {short(p)}; expected "
-                   f"{want[i - 1] if i else None!r}.{rule}")
-        for nm, g, _ in strays:
-            got = call(lab.find_own, list(children), g)
-            expect(got is None, f"find_own(children, {g!r}) returned {short(got)}; expected None: "
-                                f"{nm!r} is a child, but not a candidate.{rule}")
+        n = 3 + r // 2
+        guids = distinct_guids(rng, n + 3, plain_guid)
+        items = candidates(rng, n, wrapped=r % 2 == 1, guids=guids[:n])
+        strays = [(f"{g}{MARKER}{suffix}", f"it has {what} after '-n_'")
+                  for g, (suffix, what) in zip(guids[n:], rng.sample(malformed_suffixes(rng), 3))]
+        case = Case(items, strays, rng, replay)
+        rule = f"\n  {ZK_FORM}"
+        check_sort(lab, case, rule=rule)
+        check_predecessors(lab, case, rule=rule)
+        for (nm, why), g in zip(strays, guids[n:]):
+            check_find_own(lab, case, g, None, f"{nm!r} is a child, but not a candidate: {why}.{rule}")
 
 
 # --- sort_candidates --------------------------------------------------------------------
 
-def check_sort(lab, items, replay, why=""):
-    children = [nm for nm, _, _ in items]
-    want = by_number(items)
-    got = call(lab.sort_candidates, list(children))
-    if got != want:
-        hint = ""
-        if got == sorted(children):
-            hint = " Your order is the names sorted as text; sort by the parsed number instead."
-        raise CheckFailure(f"sort_candidates() must order children by sequence number, "
-                           f"smallest first, whatever their guids.{why}\n"
-                           f"  children: {children}\n  expected: {want}\n  got:      {short(got, 2000)}"
-                           f"{hint}\n{replay}")
+def run(case, fn, *args):
+    """(value, None), or (None, what went wrong) when the learner's function raised."""
+    try:
+        return fn(*args), None
+    except NotImplementedError:
+        raise
+    except (LearnerTimeout, SandboxGone) as e:
+        raise CheckFailure(e.learner_text()) from None
+    except LearnerError as e:
+        where = f"\n  where: {e.where}" if e.where else ""
+        return None, f"{fn.__name__}() raised {e.type_name}: {e.message}{where}"
+
+
+def order_hint(case, got) -> str:
+    """What a wrong candidate order looks like it did."""
+    want, number = case.want, case.number
+    if not isinstance(got, list) or not all(isinstance(x, str) for x in got):
+        return " Return a list of the children's names."
+    if set(got) == set(want) and len(got) == len(want):
+        if got == sorted(want) or got == sorted(case.children):
+            return " Your order is the names sorted as text; sort by the parsed number instead."
+        if got == sorted(want, key=number.get):
+            first, oldest = got[0], want[0]
+            two = (f": {number[first]} would lead while {number[oldest]}, made before it and "
+                   f"still alive, leads too: two leaders" if first != oldest else "")
+            return (f" Your order is by the plain signed number. Past the wrap the newest "
+                    f"candidates carry the smallest numbers{two}. {RFC1982}")
+        if got == sorted(want, key=lambda x: number[x] % SERIAL):
+            return (" Your order reads the numbers as unsigned: right across 2147483647 -> "
+                    f"-2147483648, wrong across -1 -> 0. {RFC1982}")
+        return ""
+    missing = [x for x in want if x not in got]
+    extra = [x for x in got if x not in want]
+    parts = []
+    if missing:
+        parts.append(f" You left out {case.show(missing)}, which "
+                     f"{'is a candidate' if len(missing) == 1 else 'are candidates'}.")
+    for x in extra[:3]:
+        if x in case.why_not:
+            parts.append(f" {case.label(x)} is not a candidate: {case.why_not[x]}.")
+        else:
+            parts.append(f" {short(x, 120)} is not one of the children.")
+    return "".join(parts)
+
+
+def check_sort(lab, case, why="", rule=""):
+    got, raised = run(case, lab.sort_candidates, list(case.children))
+    if raised is None and got == case.want:
+        return
+    blame = case.blame(lab, "sort_candidates", upto=("sequence_number",))
+    if raised is not None:
+        fail(case, blame, raised, rule)
+    if case.others and not blame:
+        # Not the non-candidates' fault if the candidates alone come out wrong too.
+        alone = Case(case.items, (), None, case.replay)
+        got_alone, raised_alone = run(alone, lab.sort_candidates, list(alone.children))
+        if raised_alone is not None or got_alone != alone.want:
+            what = raised_alone or (f"sort_candidates() returned {alone.show(got_alone)}; expected "
+                                    f"{alone.show(alone.want)}, oldest first.{order_hint(alone, got_alone)}")
+            fail(alone, "", f"sort_candidates() is wrong even with no other child among the "
+                            f"candidates: {what}")
+    fail(case, blame,
+         f"sort_candidates() returned {case.show(got)}; expected {case.show(case.want)}: the "
+         f"candidates in creation order, oldest first, whatever their guids.{why}"
+         f"{order_hint(case, got)}", rule)
 
 
 def test_sort_candidates_orders_by_number_not_by_name(lab, rng, replay):
     fixed = [("zz-top-n_0000000003", "zz-top", 3), ("alpha-n_0000000010", "alpha", 10),
              ("m-n_0000000001", "m", 1)]
-    check_sort(lab, fixed, replay)
+    check_sort(lab, Case(fixed, (), rng, replay))
     for r in range(25):
         while True:
             items = candidates(rng, 3 + r // 4)
-            if sorted(nm for nm, _, _ in items) != by_number(items):
+            if sorted(nm for nm, _, _ in items) != in_creation_order(items):
                 break                           # sorting by text must go wrong here
-        check_sort(lab, items, replay)
+        check_sort(lab, Case(items, (), rng, replay))
 
 
 def test_sort_candidates_handles_the_wrapped_negative_numbers(lab, rng, replay):
-    fixed = [("a-n_2147483647", "a", INT_MAX), ("b-n_-2147483648", "b", INT_MIN),
-             ("c-n_-000000001", "c", -1), ("d-n_0000000005", "d", 5)]
-    check_sort(lab, fixed, replay, " Numbers past the wrap are negative.")
+    fixed = [("a-n_-000000005", "a", -5), ("b-n_-000000001", "b", -1),
+             ("c-n_0000000000", "c", 0), ("d-n_0000000003", "d", 3)]
+    why = " Numbers past the wrap are negative; ZooKeeper counts on from -2147483648 up to -1, then 0."
+    check_sort(lab, Case(fixed, (), rng, replay), why)
     for r in range(20):
-        check_sort(lab, candidates(rng, 4 + r // 4, wrapped=True), replay,
-                   " Numbers past the wrap are negative.")
+        check_sort(lab, Case(candidates(rng, 4 + r // 4, wrapped=True), (), rng, replay), why)
+
+
+# --- the newcomer past the wrap ------------------------------------------------------------
+
+def check_leader(lab, case, story=""):
+    """sort_candidates(children)[0] is the oldest live candidate, and so is nobody's predecessor."""
+    check_sort(lab, case, story)
+    oldest, newest = case.want[0], case.want[-1]
+    got, raised = run(case, lab.predecessor, list(case.children), newest)
+    want = case.want[-2] if len(case.want) > 1 else None
+    if raised is not None or got != want:
+        fail(case, case.blame(lab, "predecessor"),
+             raised or (f"predecessor(children, me) for me = {case.label(newest)}, the newest "
+                        f"candidate, returned {case.show(got)}; expected {case.show(want)}, made "
+                        f"just before it.{story} {RFC1982}"))
+    got, raised = run(case, lab.predecessor, list(case.children), oldest)
+    if raised is not None or got is not None:
+        fail(case, case.blame(lab, "predecessor"),
+             raised or (f"predecessor(children, me) for me = {case.label(oldest)}, the oldest "
+                        f"candidate (the leader), returned {case.show(got)}; expected None: "
+                        f"nobody alive was made before it, so it leads.{story} {RFC1982}"))
+
+
+def test_the_newcomer_after_the_wrap_does_not_lead_while_an_older_candidate_lives(lab, rng, replay):
+    for numbers in ([2147483646, 2147483647, -2147483648, -2147483647],
+                    [2147483647, -2147483648], [-2, -1, 0, 1]):
+        guids = distinct_guids(rng, len(numbers), plain_guid)
+        check_leader(lab, Case([(name(g, k), g, k) for g, k in zip(guids, numbers)], (), rng, replay),
+                     f" {numbers[0]} was made first, then {', '.join(map(str, numbers[1:]))}.")
+    # An election whose counter passes the wrap: candidates join one after the other
+    # (other children take numbers in between) and the leader leaves now and then; at
+    # every step the oldest one alive leads.
+    for trial in range(3):
+        counter = rng.choice([INT_MAX, -1]) - rng.randrange(2, 12)
+        live: list[tuple[str, str, int]] = []
+        history: list[str] = []
+        for step in range(14):
+            for _ in range(rng.randint(1, 2)):
+                counter = signed32(counter + rng.randint(1, 3))
+                g = plain_guid(rng) + f"-{trial}-{step}-{len(live)}"
+                live.append((name(g, counter), g, counter))
+                history.append(f"+{counter}")
+            if len(live) > 2 and rng.random() < 0.4:
+                history.append(f"-{live[0][2]}")
+                live.pop(0)                    # the leader leaves
+            check_leader(lab, Case(live, (), rng, replay),
+                         f" Joins (+) and leaves (-) so far: {' '.join(history)}.")
 
 
 # --- predecessor ------------------------------------------------------------------------
 
-def check_predecessor(lab, items, replay, extra=()):
-    children = [nm for nm, _, _ in items] + list(extra)
-    order = by_number(items)
-    for i, me in enumerate(order):
-        want = order[i - 1] if i else None
-        got = call(lab.predecessor, list(children), me)
-        if got != want:
-            hint = ""
-            if i >= 2 and got == order[0]:
-                hint = " You returned the first one (the leader); the predecessor is the one just before you."
-            raise CheckFailure(
-                f"predecessor(children, {me!r}) returned {short(got)}; expected "
-                f"{want!r}, the candidate with the largest number below yours "
-                f"(None if you are first).{hint}\n  children: {children}\n"
-                f"  in order: {order}\n{replay}")
+def check_predecessors(lab, case, rule=""):
+    for i, me in enumerate(case.want):
+        want = case.want[i - 1] if i else None
+        got, raised = run(case, lab.predecessor, list(case.children), me)
+        if raised is None and got == want:
+            continue
+        blame = case.blame(lab, "predecessor")
+        stray = raised is None and isinstance(got, str) and got in case.why_not
+        if case.others and not blame and not stray:
+            # Not the non-candidates' fault if it goes wrong among the candidates alone.
+            alone = Case(case.items, (), None, case.replay)
+            got_alone, raised_alone = run(alone, lab.predecessor, list(alone.children), me)
+            if raised_alone is not None or got_alone != want:
+                case, got, raised = alone, got_alone, raised_alone
+                rule = " (This goes wrong with no other child among the candidates, too.)"
+        hint = ""
+        if raised is None and i >= 2 and got == case.want[0]:
+            hint = " You returned the first one (the leader); the predecessor is the one just before you."
+        elif stray:
+            hint = f" {case.label(got)} is not a candidate: {case.why_not[got]}."
+        elif sorted(case.want, key=case.number.get) != case.want:
+            hint = f" {RFC1982}"
+        fail(case, blame,
+             raised or (f"predecessor(children, me) for me = {case.label(me)} returned "
+                        f"{case.show(got)}; expected {case.show(want)}, the candidate made just "
+                        f"before it (None when it is first). The candidates, oldest first: "
+                        f"{case.show(case.want)}.{hint}"), rule)
 
 
 def test_predecessor_is_the_candidate_just_before(lab, rng, replay):
     fixed = [("zz-n_0000000007", "zz", 7), ("aa-n_0000000002", "aa", 2),
              ("mm-n_0000000011", "mm", 11), ("bb-n_0000000005", "bb", 5)]
-    check_predecessor(lab, fixed, replay)
+    check_predecessors(lab, Case(fixed, (), rng, replay))
     for r in range(20):
-        check_predecessor(lab, candidates(rng, 3 + r // 3, wrapped=r % 2 == 1), replay)
+        check_predecessors(lab, Case(candidates(rng, 3 + r // 3, wrapped=r % 2 == 1), (), rng, replay))
 
 
 # --- find_own -----------------------------------------------------------------------------
@@ -310,22 +565,27 @@ def confusables(rng, guid) -> list[str]:
             guid[:-1] if len(guid) > 1 else guid + "-"]            # a prefix of guid
 
 
-def check_find_own(lab, items, guid, want, replay):
-    children = [nm for nm, _, _ in items]
-    got = call(lab.find_own, list(children), guid)
-    expect(got == want,
-           f"find_own(children, {guid!r}) returned {short(got)}; expected {want!r}: the child "
-           f"whose guid (the text before the LAST '-n_') is exactly {guid!r}"
-           f"{'' if want else ', and there is none'}.\n  children: {children}\n{replay}")
+def check_find_own(lab, case, guid, want, why=""):
+    got, raised = run(case, lab.find_own, list(case.children), guid)
+    if raised is None and got == want:
+        return
+    fault = case.number_fault(lab)
+    blame = (f"`find_own` is wrong, and so is `sequence_number`, which decides what is a "
+             f"candidate and where its guid ends: {fault}. Fix sequence_number first.") if fault else ""
+    fail(case, blame,
+         raised or (f"find_own(children, {guid!r}) returned {short(got)}; expected {want!r}: "
+                    f"the candidate whose guid (the text before the LAST '-n_') is exactly "
+                    f"{guid!r}{'' if want else ', and there is none'}. {why}").rstrip())
 
 
 def test_find_own_matches_the_guid_exactly(lab, rng, replay):
     # The look-alike comes first, both in the list and in number order.
     fixed = [("worker-12-n_0000000001", "worker-12", 1), ("worker-1-n_0000000004", "worker-1", 4),
              ("worker-1-n_0000000002-n_0000000003", "worker-1-n_0000000002", 3)]
-    check_find_own(lab, fixed, "worker-1", "worker-1-n_0000000004", replay)
-    check_find_own(lab, fixed, "worker-1-n_0000000002", "worker-1-n_0000000002-n_0000000003", replay)
-    check_find_own(lab, fixed, "worker", None, replay)
+    case = Case(fixed, (), None, replay)
+    check_find_own(lab, case, "worker-1", "worker-1-n_0000000004")
+    check_find_own(lab, case, "worker-1-n_0000000002", "worker-1-n_0000000002-n_0000000003")
+    check_find_own(lab, case, "worker", None)
     for r in range(20):
         mine = random_guid(rng)
         others = [g for g in confusables(rng, mine) if g != mine]
@@ -333,37 +593,24 @@ def test_find_own_matches_the_guid_exactly(lab, rng, replay):
         guids = list(dict.fromkeys([mine] + others))
         items = candidates(rng, len(guids), wrapped=r % 3 == 0, guids=guids)
         own = next(nm for nm, g, _ in items if g == mine)
-        check_find_own(lab, items, mine, own, replay)
+        check_find_own(lab, Case(items, (), None, replay), mine, own)
         rest = [t for t in items if t[1] != mine]
-        check_find_own(lab, rest, mine, None, replay)
+        check_find_own(lab, Case(rest, (), None, replay), mine, None)
 
 
 # --- children that are not candidates -------------------------------------------------------
 
 def test_non_candidate_children_are_left_out(lab, rng, replay):
+    rule = ("\n  Children without '-n_' and a number in their name are not candidates: "
+            "sort_candidates, predecessor and find_own leave them out.")
     for r in range(15):
         items = candidates(rng, 3 + r // 3, wrapped=r % 2 == 1)
-        noise = rng.sample(NOISE, rng.randint(1, 3))
-        children = [nm for nm, _, _ in items] + noise
-        rng.shuffle(children)
-        want = by_number(items)
-        rule = (" Children without '-n_' in their name are not candidates: sort_candidates, "
-                "predecessor and find_own leave them out.")
-        got = call(lab.sort_candidates, list(children))
-        expect(got == want,
-               f"sort_candidates() returned {short(got, 2000)}; expected {want}.{rule}\n"
-               f"  children: {children}\n{replay}")
-        for i, me in enumerate(want):
-            p = call(lab.predecessor, list(children), me)
-            expect(p == (want[i - 1] if i else None),
-                   f"predecessor(children, {me!r}) returned {short(p)}; expected "
-                   f"{want[i - 1] if i else None!r}.{rule}\n  children: {children}\n{replay}")
+        noise = [(n, "there is no '-n_' and number in its name")
+                 for n in rng.sample(NOISE, rng.randint(1, 3))]
+        case = Case(items, noise, rng, replay)
+        check_sort(lab, case, rule=rule)
+        check_predecessors(lab, case, rule=rule)
         for nm, g, _ in items:
-            got = call(lab.find_own, list(children), g)
-            expect(got == nm, f"find_own(children, {g!r}) returned {short(got)}; expected {nm!r}."
-                              f"{rule}\n  children: {children}\n{replay}")
-        for n in noise:
-            got = call(lab.find_own, list(children), n)
-            expect(got is None, f"find_own(children, {n!r}) returned {short(got)}; expected None: "
-                                f"{n!r} is a child, but not a candidate.{rule}\n"
-                                f"  children: {children}\n{replay}")
+            check_find_own(lab, case, g, nm, rule.strip())
+        for n, why in noise:
+            check_find_own(lab, case, n, None, f"{n!r} is a child, but not a candidate: {why}.{rule}")

@@ -3,8 +3,8 @@ MUTATIONS = [
     ('    mine = sequence_number(me)\n'
      '    before = None\n'
      '    for c in sort_candidates(children):\n'
-     '        if sequence_number(c) >= mine:\n'
-     '            break                   # sorted: nothing further on is smaller\n'
+     '        if serial_distance(mine, sequence_number(c)) >= 0:\n'
+     '            break                   # creation order: nothing further on came before me\n'
      '        before = c\n'
      '    return before\n',
      '    order = sort_candidates(children)\n'

@@ -1,5 +1,5 @@
 """sort_candidates() sorts by the text after '-n_', which orders negative numbers wrongly."""
 MUTATIONS = [
-    ('    return [c for _, c in sorted(numbered)]\n',
+    ('    return [c for _, c in sorted((serial_distance(ref, n), c) for n, c in numbered)]\n',
      '    return sorted((c for _, c in numbered), key=lambda c: c.rpartition(MARKER)[2])\n'),
 ]

@@ -1,0 +1,5 @@
+"""sequence_number() accepts only ten digits after '-n_' (like kazoo's own regex), so a wrapped, negative number raises ValueError and its candidate is dropped as a non-candidate."""
+MUTATIONS = [
+    ('    if not (marker and number is not None and INT_MIN <= number <= INT_MAX\n',
+     '    if not (marker and number is not None and 0 <= number <= INT_MAX\n'),
+]

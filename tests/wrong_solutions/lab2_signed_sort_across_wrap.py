@@ -1,0 +1,7 @@
+"""sort_candidates() and predecessor() compare the plain signed numbers, so past the 32-bit wrap the newcomer (-2147483648) sorts first and leads beside the old leader."""
+MUTATIONS = [
+    ('    return [c for _, c in sorted((serial_distance(ref, n), c) for n, c in numbered)]\n',
+     '    return [c for _, c in sorted(numbered)]\n'),
+    ('        if serial_distance(mine, sequence_number(c)) >= 0:\n',
+     '        if sequence_number(c) >= mine:\n'),
+]
