@@ -259,3 +259,22 @@ def expect_resign_idempotent_and_final(world, cands, election):
     expect(left == len(rest),
            f"{len(rest)} candidates still take part, but the election has {left} children: a "
            "resigned candidate must not volunteer again.")
+
+
+def gone_watches(world, server_paths) -> list[str]:
+    """Of the watched paths a server lists (``wchc``: with the check's namespace in
+    front), those whose node no longer exists, named as the learner names them."""
+    ns = world.namespace
+    local = sorted(p[len(ns):] if p.startswith(ns) else p for p in server_paths)
+    world.observer.sync("/")
+    return [p for p in local if world.observer.exists(p) is None]
+
+
+def leaked_watch_words(gone) -> str:
+    """What a watch on a path that no longer exists means, in a learner's words."""
+    return (f"the server lists a watch on {', '.join(gone)}, which no longer exists: the "
+            "watched path is gone and the watch leaked. A watch set with exists() on a "
+            "missing node - or kazoo's DataWatch, which re-arms itself with exists() after "
+            "its node is deleted - stays on the server until that path is created again. "
+            "Watch the predecessor with zk.get(pred, watch=...), a one-shot watch that is "
+            "used up when the node goes, and set no new watch once you have resigned.")

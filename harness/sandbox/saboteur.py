@@ -4,10 +4,19 @@ A ``Saboteur`` stands in for the racing candidate's KazooClient; the real
 client does every call. Right after one of the racer's ``get_children()``
 calls returns, and before the racer can set its watch, another client deletes
 the racer's predecessor, if that predecessor is one of the ``doomed`` nodes.
+With ``at_once``, every doomed node before the racer's goes on that one read
+(several predecessors vanish together; the leader's node may be among them).
 It lives in the sandbox because the race is between two calls of the
 learner's code; the grader checks on the servers that each node it reports
 deleted is really gone.
+
+With ``delay`` (seconds, 0 by default), each of those reads is held that long
+after ZooKeeper answered it, before the racer sees the answer: the racer's
+decision is late, and what it read may be stale by then (a resign() landing in
+that window). ``held`` counts the reads held so far, counted as the hold begins.
 """
+import time
+
 from kazoo.exceptions import NoNodeError
 
 MARKER = "-n_"
@@ -18,13 +27,16 @@ def _seq(name: str) -> int:
 
 
 class Saboteur:
-    def __init__(self, real, killer, doomed):
+    def __init__(self, real, killer, doomed, at_once=False):
         self._real = real
         self._killer = killer
         self.doomed = set(doomed)        # names of nodes we may delete
+        self.at_once = bool(at_once)     # delete every doomed node before ours on one read
         self.deleted = []
         self.reads = 0                   # get_children calls seen after the create
         self.own = None
+        self.delay = 0.0                 # seconds each read after the create is held
+        self.held = 0                    # reads held so far (counted as the hold begins)
 
     def __getattr__(self, name):
         return getattr(self._real, name)
@@ -41,12 +53,18 @@ class Saboteur:
             self.reads += 1
             order = sorted(names, key=_seq)
             i = order.index(self.own)
-            if i > 0 and order[i - 1] in self.doomed:
-                victim = order[i - 1]
+            if self.at_once:
+                victims = [c for c in order[:i] if c in self.doomed]
+            else:
+                victims = [order[i - 1]] if i > 0 and order[i - 1] in self.doomed else []
+            for victim in reversed(victims):     # the predecessor first
                 self.doomed.discard(victim)
                 try:
                     self._killer.delete(f"{path.rstrip('/')}/{victim}")
                     self.deleted.append(victim)
                 except NoNodeError:
                     pass
+            if self.delay > 0:
+                self.held += 1
+                time.sleep(self.delay)
         return children

@@ -1,0 +1,258 @@
+"""resign() racing a notification already being handled (labs 3 and 4): seeded trials.
+
+MIT 6.5840's discipline: many short trials, each a random interleaving of
+resign / join / failover, the run's seed in every failure message (replay with
+``--seed``), and one judgement over all trials, on invariants rather than on a
+timing:
+
+- a candidate never leads once its ``resign()`` has returned (``is_leader``,
+  read after every notification has been handled) and never reports
+  ``watching`` again;
+- its ``on_elected`` is never called after its ``resign()`` returned (the
+  sandbox stamps each callback with ``time.monotonic()``, the same clock as the
+  grader's on this machine; the grader stamps the moment ``resign()`` returned
+  to it, which is later than the moment it returned in the sandbox: the test
+  is never stricter than the invariant);
+- it leaves no watch behind on the servers: a session that holds only
+  resigned candidates (the racer's own client) holds no watch on a path that
+  no longer exists, and none at all once every node of its trial has gone
+  (``wchc``). Children watches are not in ``wchc``: after the last trial every
+  trial's folder changes once more, and that session must not be notified.
+
+kazoo (2.11) has no call that removes a watch from the server, so a resigned
+candidate's one-shot data watch on a predecessor that still lives stays listed
+until that node goes; it fires once and must then do nothing. That is allowed.
+A watch on a path that is gone (``exists()``, or kazoo's ``DataWatch`` which
+re-arms itself with ``exists()`` when its node is deleted) never goes away: a
+leak.
+
+The race is made likely, not lucky: the racer runs on the sandbox's race
+wrapper (``harness.sandbox.saboteur``), which holds each of its children reads
+for a few tens of milliseconds once ZooKeeper has answered. In a "window"
+trial the grader makes the racer's predecessor go (a resign, or an expiry of
+the leader's session), waits until the wrapper reports that the racer's read
+is being held, that is, the racer is deciding on children it has already read,
+and only then calls ``resign()``. "before" and "after" trials resign before the
+notification or once the racer has decided; a newcomer may join meanwhile.
+A candidate may decide in a thread of its own (kazoo's ``Lock`` does): the
+wrapper holds that read the same way, and every wait has a deadline.
+"""
+from __future__ import annotations
+
+import threading
+import time
+
+from .checkkit import CheckFailure, expect, wait_until
+from .elections import (ELECTION, expect_single_leader, gone_watches, leaked_watch_words,
+                        notification_counts)
+from .sandbox.host import RemoteSaboteur
+
+HOLD = (0.04, 0.09)          # seconds the racer's children read is held (random per trial)
+READ_DEADLINE = 3.0          # the racer reads the children within ms of its predecessor going
+DECIDE_DEADLINE = 3.0
+
+
+class Trials:
+    """The trials of one check: one racer session (only resigned candidates), one crowd."""
+
+    def __init__(self, world, cls: str, rng, seed, trials: int, herd: bool):
+        self.world, self.cls, self.rng, self.seed = world, cls, rng, seed
+        self.trials, self.herd = trials, herd
+        self.racer_zk, self.crowd, self.killer = world.clients(3)
+        self.racer_sid = self.racer_zk.session_id
+        self.racers: list = []               # (trial, candidate, when resign() returned)
+        self.paths: list[str] = []
+
+    # --- words -------------------------------------------------------------------------
+
+    def where(self, i: int) -> str:
+        return (f"Trial {i} of {self.trials} (seed {self.seed}; replay with --seed "
+                f"{self.seed}): ")
+
+    def local(self, server_path: str) -> str:
+        ns = self.world.namespace
+        return server_path[len(ns):] if server_path.startswith(ns) else server_path
+
+    def racer_watches(self) -> set[str]:
+        return self.world.ensemble.watches_by_session().get(self.racer_sid, set())
+
+    def gone(self, server_paths) -> list[str]:
+        return gone_watches(self.world, server_paths)
+
+    def leak_message(self, gone: list[str]) -> str:
+        return leaked_watch_words(gone)
+
+    # --- one trial ---------------------------------------------------------------------
+
+    def run(self, modes: list[str]) -> None:
+        expiry_at = self.rng.randrange(len(modes))          # one trial's failover is an expiry
+        for i, mode in enumerate(modes, 1):
+            self.trial(i, mode, expire=(i - 1 == expiry_at))
+        self.after_all()
+
+    def trial(self, i: int, mode: str, expire: bool) -> None:
+        world, rng, where = self.world, self.rng, self.where(i)
+        path = f"{ELECTION}/trial-{i}"
+        self.paths.append(path)
+        world.observer.ensure_path(path)
+        k = 1 if expire else rng.choice((1, 1, 2))          # candidates ahead of the racer
+        ahead = []
+        own = world.client() if expire else None
+        for j in range(k):
+            zk = own if (expire and j == 0) else self.crowd
+            cand = world.candidate(self.cls, zk, path, label=f"candidate #{j + 1} of trial {i}")
+            cand.start()
+            ahead.append(cand)
+        saboteur = RemoteSaboteur(world.sandbox, self.racer_zk, self.killer, [])
+        racer = world.candidate(self.cls, saboteur, path,
+                                label=f"the racer (candidate #{k + 1} of trial {i})")
+        racer.start()
+        everyone = ahead + [racer]
+        expect_single_leader(world, everyone, ahead[0], 5, after=where)
+        before = ahead[-1].node
+        want = path if self.herd else before
+        if not wait_until(lambda: racer.watching == want, DECIDE_DEADLINE):
+            raise CheckFailure(f"{where}{racer.label} should report watching={want!r} (before "
+                               f"anything raced); watching is {racer.watching!r}.")
+        # what goes: lab 4, the racer's predecessor; lab 3, any candidate ahead (all are told)
+        victim = ahead[-1] if not self.herd else rng.choice(ahead)
+        racer_node = racer.node
+        first_after = k == 1                                # the racer would lead now
+        held = saboteur.state(delay=rng.uniform(*HOLD))["held"]
+        joiner = None
+
+        def failover():
+            if expire:
+                t = threading.Thread(target=world.expire, args=(victim.zk,), daemon=True,
+                                     name="expire-leader")
+                t.start()
+                return t
+            victim.resign()
+            return None
+
+        def join():
+            nonlocal joiner
+            joiner = world.candidate(self.cls, self.crowd, path, label=f"the newcomer of trial {i}")
+            joiner.start()
+
+        went = (f"the session of {victim.label} expired" if expire
+                else f"{victim.label} resigned")
+        expiring = None
+        if mode == "before":
+            racer.resign()
+            resigned_at = time.monotonic()
+            expiring = failover()
+            if rng.random() < 0.5:
+                join()
+            story = f"{racer.label} resigned; then {went}"
+        elif mode == "window":
+            expiring = failover()
+            if not wait_until(lambda: saboteur.state()["held"] > held, READ_DEADLINE):
+                raise CheckFailure(
+                    f"{where}{went}; {racer.label} should then have read the "
+                    f"children again (it is told, as {'every herd candidate' if self.herd else 'its successor'} "
+                    f"is), but it did not within {READ_DEADLINE:.0f} s.")
+            if rng.random() < 0.5:
+                join()
+            racer.resign()
+            resigned_at = time.monotonic()
+            story = (f"{went}; {racer.label} was told, and while its callback was "
+                     "still deciding on the children it had just read, its resign() was called "
+                     "and returned")
+        else:
+            expiring = failover()
+            if expiring is not None:
+                expiring.join(15)
+            if rng.random() < 0.5:
+                join()
+            world.quiesce([self.racer_zk, self.crowd])
+            if first_after:
+                wait_until(lambda: racer.is_leader, DECIDE_DEADLINE)
+            racer.resign()
+            resigned_at = time.monotonic()
+            story = f"{went}; {racer.label} decided; then it resigned"
+        if expiring is not None:
+            expiring.join(15)
+        self.racers.append((i, racer, racer_node, resigned_at))
+        world.quiesce([self.racer_zk, self.crowd])
+        self.judge_racer(i, racer, racer_node, resigned_at, f"{where}{story}. ")
+        # the racer's session holds only resigned candidates: no watch on a path that is gone
+        leaked = self.gone(self.racer_watches())
+        expect(not leaked, f"{where}{story}. Then {self.leak_message(leaked)}")
+        # everyone else goes: every node of the trial is gone, so no watch of the racer's is left
+        for cand in ahead + ([joiner] if joiner else []):
+            if cand is not victim:
+                cand.resign()
+        world.quiesce([self.racer_zk, self.crowd])
+        self.judge_racer(i, racer, racer_node, resigned_at, f"{where}{story}. ")
+        left = self.racer_watches()
+        if left:
+            gone = self.gone(left)
+            raise CheckFailure(
+                f"{where}{story}; then every other candidate of the trial left. The racer's "
+                "session holds only resigned candidates, yet "
+                + (self.leak_message(gone) if gone else
+                   f"the server still lists watches for it: "
+                   f"{sorted(self.local(p) for p in left)}. A resigned "
+                   "candidate must set no new watch."))
+
+    def judge_racer(self, i, racer, node, resigned_at, story) -> None:
+        a = racer.attrs("is_leader", "watching")
+        late = [e for e in racer.calls("on_elected") if e["t"] > resigned_at]
+        hint = ("A candidate that has resigned must never lead, nor watch again: when your "
+                "callback has the children back, check that you still take part (under the "
+                "same lock resign() takes) before you decide anything - or hold that lock for "
+                "the whole callback, so that resign() waits for it.")
+        if a["is_leader"] is True:
+            raise CheckFailure(f"{story}Yet afterwards its is_leader is True: it became leader "
+                               f"after it had resigned. {hint}")
+        if late:
+            ms = (late[0]["t"] - resigned_at) * 1000
+            raise CheckFailure(f"{story}Yet its on_elected was called {len(late)} time(s) after "
+                               f"resign() had returned (the first {ms:.0f} ms after). {hint}")
+        if a["watching"] is not None:
+            raise CheckFailure(f"{story}Yet afterwards it reports watching={a['watching']!r} "
+                               f"(should be None after resign()). {hint}")
+        if self.world.observer.exists(node) is not None:
+            raise CheckFailure(f"{story}Yet its node {node} still exists: resign() must delete it.")
+        mine = node.rsplit("/", 1)[1].rsplit("-n_", 1)[0]
+        again = [c for c in self.world.observer.get_children(node.rsplit("/", 1)[0])
+                 if c.startswith(mine)]
+        expect(not again, f"{story}Yet it volunteered again afterwards ({again}): a resigned "
+                          "candidate must not take part any more.")
+
+    # --- after every trial -------------------------------------------------------------
+
+    def after_all(self) -> None:
+        """Each trial's folder changes once more: no resigned racer is told, none leads."""
+        world = self.world
+        before = notification_counts(world.ensemble, [self.racer_sid])
+        for path in self.paths:
+            world.observer.create(f"{path}/visitor-n_", ephemeral=True, sequence=True)
+        world.quiesce([self.racer_zk])
+        got = notification_counts(world.ensemble, [self.racer_sid])
+        told = (got[self.racer_sid] or 0) - (before[self.racer_sid] or 0)
+        for i, racer, node, resigned_at in self.racers:
+            self.judge_racer(i, racer, node, resigned_at,
+                             f"{self.where(i)}{racer.label} resigned; after every trial, a "
+                             "node appeared in each trial's folder. ")
+        expect(told == 0,
+               f"After all {self.trials} trials (seed {self.seed}), a node appeared in each "
+               f"trial's election folder; the session that holds only the resigned racers was "
+               f"notified {told} time(s): a watch of theirs was still set after resign(). A "
+               "resigned candidate must set no new watch (in your callback, check that you still "
+               "take part before reading the children with a watch).")
+
+
+def plan(rng, trials: int, windows: int) -> list[str]:
+    """``windows`` trials that resign inside the racer's read, the rest at random; shuffled."""
+    modes = ["window"] * windows + [rng.choice(("before", "window", "after"))
+                                    for _ in range(trials - windows)]
+    rng.shuffle(modes)
+    return modes
+
+
+def run_resign_races(world, cls: str, rng, seed, trials: int = 6, windows: int = 3,
+                     herd: bool = False) -> None:
+    world.observer.ensure_path(ELECTION)
+    Trials(world, cls, rng, seed, trials, herd).run(plan(rng, trials, windows))
