@@ -22,8 +22,9 @@ import pytest
 from harness.checkkit import CheckFailure, expect, wait_until
 from harness.elections import (ELECTION, WATCH_COUNTERS, build, clients_of, delivered, exists,
                                expect_on_elected_once, expect_resign_idempotent_and_final,
-                               expect_single_leader, in_order, mixed_clients, mntr_totals,
-                               session_ids, settle, smallest)
+                               expect_single_leader, gone_watches, in_order, mixed_clients,
+                               mntr_totals, session_ids, settle, smallest)
+from harness.joins import times
 from harness.sandbox.host import LearnerError, LearnerTimeout, RemoteSaboteur
 
 RECIPE = "Candidate"
@@ -54,14 +55,15 @@ def expect_chain(world, cands, context=""):
             watching = c.watching
             if prev is None:
                 if held:
-                    problems.append(f"the leader {c.label} still watches {sorted(held)}")
+                    problems.append(f"the leader {c.label} still watches {listed(world, held)}")
                 if watching is not None:
                     problems.append(f"the leader {c.label} reports watching={watching!r} (should be None)")
             else:
                 want = server_path(world, nodes[id(prev)])
                 if held != {want}:
-                    problems.append(f"{c.label} should hold exactly one watch, on {want} (its "
-                                    f"predecessor); the server lists {sorted(held) or 'no watch'}")
+                    problems.append(f"{c.label} should hold exactly one watch, on "
+                                    f"{learner_path(world, want)} (its "
+                                    f"predecessor); the server lists {listed(world, held)}")
                 if watching != nodes[id(prev)]:
                     problems.append(f"{c.label} reports watching={watching!r}, its predecessor "
                                     f"is {nodes[id(prev)]!r}")
@@ -69,9 +71,16 @@ def expect_chain(world, cands, context=""):
         return problems
 
     if wait_until(lambda: not wrong(), 3) is None:
+        problems = wrong()
+        leaked = any("(deleted" in p for p in problems)
         raise CheckFailure(f"{context}The servers' watch lists (wchc) do not show the chain: "
-                           + "; ".join(wrong()[:4]) + ". Watch only the node just before yours, "
-                           "with a data read (zk.get(pred, watch=...)).")
+                           + "; ".join(problems[:4]) + ". "
+                           + ("A watch on a node that no longer exists has leaked: it was set on "
+                              "a path that is gone (exists() with a watch on a missing node, or "
+                              "a watch never removed). Use zk.get(pred, watch=...), which raises "
+                              "NoNodeError and sets nothing." if leaked else
+                              "Watch only the node just before yours, with a data read "
+                              "(zk.get(pred, watch=...))."))
 
 
 def test_exactly_one_leader_the_smallest(world, election, rng):
@@ -226,18 +235,8 @@ def expect_really_deleted(world, election, saboteur, doomed, who):
     return deleted
 
 
-def test_vanished_predecessor_race(world, election, rng):
-    k = rng.randint(2, 5)
-    leader_zk, racer_zk, killer = world.clients(3)      # the killer deletes from the sandbox
-    filler = world.grader_client()                      # plain nodes, owned by the grader
-    leader = world.candidate(RECIPE, leader_zk, election, label="the first candidate")
-    leader.start()
-    expect_single_leader(world, [leader], leader, 5)
-    leader_node = leader.node
-    # k plain nodes between the leader and the racer: each vanishes just after the racer reads them
-    doomed = plain_nodes(filler, election, k)
-    saboteur = RemoteSaboteur(world.sandbox, racer_zk, killer, doomed)
-    racer = world.candidate(RECIPE, saboteur, election, label="the racing candidate")
+def start_racer(world, racer, hung_what):
+    """The racer's start(), off the check's thread (its race may hang it); the learner's error."""
     done = threading.Event()
     errors = []
 
@@ -249,9 +248,8 @@ def test_vanished_predecessor_race(world, election, rng):
         done.set()
 
     threading.Thread(target=run, daemon=True, name="racer-start").start()
-    hung = "start() did not return within 5 s while the node before yours kept vanishing " \
-           "between your get_children and your watch. When setting the watch raises " \
-           "NoNodeError, read the children again."
+    hung = (f"start() did not return within 5 s while {hung_what} between your get_children "
+            "and your watch. When setting the watch raises NoNodeError, read the children again.")
     expect(done.wait(15), hung)
     if errors and isinstance(errors[0], LearnerTimeout):
         raise CheckFailure(hung)
@@ -259,43 +257,139 @@ def test_vanished_predecessor_race(world, election, rng):
         e = errors[0]
         if type(e) is not LearnerError:      # not done yet, a hang, a sandbox that ended
             raise e
-        raise CheckFailure(f"start() raised {e.type_name}: {e.message} - the node before yours "
-                           "vanished between your get_children and your watch; catch NoNodeError "
-                           "and read the children again."
-                           + (f"\n  where: {e.where}" if e.where else ""))
-    # start() may leave reading the children to a thread of its own: give it time to read
+        raise CheckFailure(f"start() raised {e.type_name}: {e.message} - {hung_what} between "
+                           "your get_children and your watch; catch NoNodeError and read the "
+                           "children again." + (f"\n  where: {e.where}" if e.where else ""))
+
+
+def expect_provoked(saboteur, who="your candidate"):
+    """Wait for the race to happen: start() may leave reading the children to its own thread."""
     if not wait_until(lambda: saboteur.state()["deleted"], 5):
         raise CheckFailure(
             "This check could not provoke the race: "
-            + ("your candidate read the children, but the node just before its own never "
-               "vanished." if saboteur.state()["reads"] else
-               "within 5 s of start(), your candidate never read the children with "
+            + (f"{who} read the children, but the node just before its own never vanished."
+               if saboteur.state()["reads"] else
+               f"within 5 s of start(), {who} never read the children with "
                "zk.get_children() after creating its node."))
-    deleted = expect_really_deleted(world, election, saboteur, doomed, "the racer")
-    both = [leader, racer]
-    expect_single_leader(world, both, leader, 3,
-                         after=f"The {len(deleted)} node(s) before the racer vanished "
-                               "just after it read the children. ")
-    if not wait_until(lambda: racer.watching == leader_node, 3):
-        raise CheckFailure(
-            f"After the nodes before it vanished, the racer should watch {leader_node}; "
-            f"watching is {racer.watching!r}.")
-    want = server_path(world, leader_node)
-    racer_sid = racer_zk.session_id
 
-    def watches():
-        return world.ensemble.watches_by_session().get(racer_sid, set())
-    if wait_until(lambda: watches() == {want}, 3) is None:
-        held = watches()
-        gone = sorted(w for w in held if w != want)
-        raise CheckFailure(
-            f"The server lists the racer's watches as {sorted(held) or 'none'}; expected only "
-            f"{want}. " + (f"Watches on nodes that no longer exist ({gone}) are leaks: exists() with a "
-                           "watch on a missing node leaves one behind; use zk.get(pred, watch=...), "
-                           "which raises NoNodeError and sets nothing." if gone else ""))
-    # the same race inside the watch callback: a late racer behind k more plain nodes
-    more = plain_nodes(filler, election, k)
-    late_real = world.client()
+
+def learner_path(world, path):
+    """A server path as the learner's chrooted client names it."""
+    return path[len(world.namespace):] if path.startswith(world.namespace + "/") else path
+
+
+def listed(world, paths):
+    """Server paths as a learner can read them, each deleted one said to be deleted."""
+    world.observer.sync("/")
+    out = []
+    for path in sorted(learner_path(world, p) for p in paths):
+        gone = world.observer.exists(path) is None
+        out.append(f"{path} (deleted: it no longer exists)" if gone else path)
+    return "[" + ", ".join(out) + "]" if out else "no watch"
+
+
+def session_watches(world, sid):
+    return world.ensemble.watches_by_session().get(sid, set())
+
+
+def expect_watches(world, sid, want, who, context=""):
+    """The server lists exactly ``want`` (server paths) as ``who``'s watches, within 3 s."""
+    if wait_until(lambda: session_watches(world, sid) == want, 3) is not None:
+        return
+    held = session_watches(world, sid)
+    dead = gone_watches(world, held - want)
+    leaked = ""
+    if dead:
+        leaked = (f" The watch{'es' if len(dead) > 1 else ''} on {', '.join(dead)} leaked: "
+                  f"{'those nodes are' if len(dead) > 1 else 'that node is'} gone. exists() with "
+                  "a watch on a missing node leaves a watch behind; use zk.get(pred, watch=...), "
+                  "which raises NoNodeError and sets nothing.")
+    expected = (f"only one, on {learner_path(world, sorted(want)[0])}" if want
+                else "none (a leader watches nothing)")
+    raise CheckFailure(f"{context}The server lists these watches for {who}: "
+                       f"{listed(world, held)}; expected {expected}." + leaked)
+
+
+RACES = {
+    "leader": "the leader's node (the only one before it)",
+    "middle": "the node just before it (a middle node; the leader's stays)",
+    "several": "{k} nodes before it at once (the leader's stays)",
+}
+
+
+@pytest.mark.parametrize("case", list(RACES))
+def test_vanished_predecessor_race(world, election, rng, case):
+    """The node before the racer's vanishes just after the racer reads the children, before
+    it sets its watch: the leader's node itself, a middle node, or several at once."""
+    k = rng.randint(2, 4) if case == "several" else 1
+    racer_zk, killer = world.clients(2)          # the killer deletes from the sandbox
+    filler = world.grader_client()               # plain nodes, owned by the grader
+    leader = None
+    if case != "leader":
+        leader = world.candidate(RECIPE, world.client(), election, label="the first candidate")
+        leader.start()
+        expect_single_leader(world, [leader], leader, 5)
+    # k plain nodes before the racer's (the first of them leads, in the leader case)
+    doomed = plain_nodes(filler, election, k)
+    saboteur = RemoteSaboteur(world.sandbox, racer_zk, killer, doomed, at_once=case == "several")
+    racer = world.candidate(RECIPE, saboteur, election, label="the racing candidate")
+    what = RACES[case].format(k=k)
+    start_racer(world, racer, f"{what} vanished")
+    expect_provoked(saboteur)
+    deleted = expect_really_deleted(world, election, saboteur, doomed, "the racer")
+    after = (f"The racer read the children; just after, before it could set its watch, "
+             f"{what} vanished ({', '.join(deleted)}). ")
+    racer_sid = racer_zk.session_id
+    if case == "leader":
+        if not wait_until(lambda: racer.is_leader, 3):
+            a = racer.attrs("is_leader", "watching")
+            flags = racer.elected_flags
+            raise CheckFailure(
+                after + f"Its node is now first: it should lead within 3 s, but is_leader is "
+                f"{a['is_leader']!r} (watching={a['watching']!r}). "
+                + (f"Yet its on_elected was called {times(len(flags))}: it was told it leads, "
+                   "then is_leader was set back to False. Look at what your code does after the "
+                   "call that handled NoNodeError returns (a recursive call's decision undone by "
+                   "its caller)." if flags else
+                   "When setting the watch raises NoNodeError, read the children again: you "
+                   "may now be first."))
+        expect_single_leader(world, [racer], racer, 1, after=after)
+        expect(wait_until(lambda: racer.elected_flags, 2),
+               after + "The racer leads (is_leader is True) but its on_elected was never called.")
+        flags = racer.elected_flags
+        expect(flags == [True],
+               after + (f"The racer leads, and its on_elected was called {len(flags)} times; "
+                        "expected once." if len(flags) != 1 else
+                        "The racer's on_elected was called while its is_leader was still False: "
+                        "set is_leader = True before calling on_elected."))
+        if not wait_until(lambda: racer.watching is None, 2):
+            raise CheckFailure(after + f"The racer leads, so `watching` should be None; it is "
+                                       f"{racer.watching!r}.")
+        expect_watches(world, racer_sid, set(), "the racer, which now leads", context=after)
+        return
+    leader_node = leader.node
+    expect_single_leader(world, [leader, racer], leader, 3, after=after)
+    if not wait_until(lambda: racer.watching == leader_node, 3):
+        raise CheckFailure(after + f"The racer should now watch {leader_node} (the leader's node, "
+                                   f"just before its own); watching is {racer.watching!r}.")
+    expect(not racer.elected_flags,
+           after + "The racer was told it leads (on_elected called) though the leader's node is "
+                   "still there: read the children again before deciding.")
+    expect_watches(world, racer_sid, {server_path(world, leader_node)}, "the racer", context=after)
+
+
+def test_vanished_predecessors_race_inside_the_watch_callback(world, election, rng):
+    """The watch fires; each time the racer reads the children again, the node before its
+    own vanishes before it can set its next watch, one after another."""
+    k = rng.randint(2, 4)
+    leader_zk, racer_zk, killer, late_real = world.clients(4)
+    filler = world.grader_client()
+    leader = world.candidate(RECIPE, leader_zk, election, label="the first candidate")
+    leader.start()
+    racer = world.candidate(RECIPE, racer_zk, election, label="the second candidate")
+    racer.start()
+    expect_single_leader(world, [leader, racer], leader, 5)
+    more = plain_nodes(filler, election, k + 1)
     late_saboteur = RemoteSaboteur(world.sandbox, late_real, killer, [])
     late = world.candidate(RECIPE, late_saboteur, election, label="the late racer")
     late.start()
@@ -314,20 +408,12 @@ def test_vanished_predecessor_race(world, election, rng):
             f"watching is {late.watching!r}.")
     expect_really_deleted(world, election, late_saboteur, more[:-1], "the late racer")
     expect_single_leader(world, everyone, leader, 1, after="Nodes before the late racer vanished. ")
-    want = server_path(world, racer_node)
     late_sid = late_real.session_id
-
-    def late_watches():
-        return world.ensemble.watches_by_session().get(late_sid, set())
-    if wait_until(lambda: late_watches() == {want}, 3) is None:
-        held = sorted(late_watches())
-        raise CheckFailure(f"The server lists the late racer's watches as {held or 'none'}; expected "
-                           f"only {want}. A watch on a node that no longer exists is a leak (exists() "
-                           "with a watch on a missing node); use zk.get(pred, watch=...).")
+    expect_watches(world, late_sid, {server_path(world, racer_node)}, "the late racer",
+                   context="Nodes before the late racer vanished one after another. ")
     leader.resign()
     expect_single_leader(world, everyone, racer, 3, after="Then the leader resigned. ")
     racer.resign()
     expect_single_leader(world, everyone, late, 3, after="Then the next leader resigned too. ")
-    left = late_watches()
-    expect(not left, f"The late racer leads, yet the server still lists watches for it: "
-                     f"{sorted(left)} (leaked watches).")
+    expect_watches(world, late_sid, set(), "the late racer, which now leads",
+                   context="The late racer leads. ")

@@ -220,10 +220,13 @@ def expect_on_elected_once(world, cands):
     expect(wait_until(lambda: first.elected_flags, 3),
            f"{first.label} leads (is_leader is True) but its on_elected callback was never called.")
     flags = first.elected_flags
+    expect(len(flags) == 1,
+           f"on_elected of the leader ({first.label}) was called {len(flags)} times; it became "
+           "leader once, so it should have been called exactly once. Call it only when is_leader "
+           "changes from False to True, not each time a notification is handled.")
     expect(flags == [True],
-           f"on_elected of the leader was called {len(flags)} time(s), seeing "
-           f"is_leader = {flags}; expected one call with is_leader already True "
-           "(set the flag before calling the callback).")
+           f"on_elected of the leader ({first.label}) was called once, but inside the call "
+           f"is_leader was {flags[0]!r}: set is_leader = True before calling on_elected.")
     others = [c.label for c in cands if c is not first and c.elected_flags]
     expect(not others, f"on_elected was called for candidates that do not lead: {others}.")
 
