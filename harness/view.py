@@ -35,7 +35,9 @@ What it shows, kept up to date from ZooKeeper itself:
   every user of the ensemble. With 30 learners on
   one ensemble the number is still this election's own. A row's number is frozen once the
   change has settled: every candidate's client has synced with its server, so everything
-  the servers owed it for that change has arrived. (Candidates the view did not make are
+  the servers owed it for that change has arrived, and every callback it woke has returned
+  (a herd candidate has set its watch again). Each of the view's actions returns only then,
+  so ``view.add_candidates(5); view.resign_leader()`` reads 4 for the herd, every time. (Candidates the view did not make are
   not counted: the view does not hold their connections.)
 * the three ZooKeeper servers with their state (``leader``, ``follower``, ``down``,
   ``paused``, ``not serving``).
@@ -767,13 +769,17 @@ class LiveView:
         self._base = now
 
     def _settle_count(self, timeout: float = SETTLE_WAIT) -> None:
-        """Freeze the latest change's count once the candidates have received all of it.
+        """Freeze the latest change's count once the candidates have received all of it,
+        and have handled it.
 
         Every candidate's client syncs with its server: the server answers only after
         sending it every notification of the changes committed before (the view saw this
         change, so it is committed), on the same connection, so kazoo's reader has counted
-        them before the answer. A client that is not connected (its server was killed, its
-        session expired) is not waited for.
+        them before the answer. Then a marker through the client's callback queues: once
+        it runs, every callback those notifications woke has returned, so a candidate
+        that sets its watch again (the herd) has done so, and the next change is counted
+        against watches that are really there (``_drain``). A client that is not
+        connected (its server was killed, its session expired) is not waited for.
         """
         with self._settle_lock:
             with self._lock:
@@ -781,19 +787,7 @@ class LiveView:
                 clients = [e.client for e in self._entries]
             if epoch is None or epoch["settled"]:
                 return
-            deadline = time.monotonic() + timeout
-            syncs = []
-            for c in clients:
-                if c.connected:
-                    try:
-                        syncs.append(c.sync_async("/"))
-                    except Exception:
-                        pass
-            for r in syncs:
-                try:
-                    r.get(timeout=max(0.0, deadline - time.monotonic()))
-                except Exception:
-                    pass
+            _drain(clients, timeout)
             with self._lock:
                 if self._epoch is epoch and not epoch["settled"]:
                     self._freeze(epoch, self._snapshot())
