@@ -99,10 +99,13 @@ def test_numbers_follow_creation_order_across_clients(lab, world, rng):
         if rng.random() < 0.3:    # a plain child also advances the parent's counter
             observer.create(f"{election}/plain-{k}")
     numbers = [number(p) for _, _, p in made]
-    shown = "\n".join(f"  client {i}: {p}" for i, _, p in made)
-    expect(all(a < b for a, b in zip(numbers, numbers[1:])),
+    shown = "\n".join(f"  #{k + 1} (client {i}): number {number(p)}" for k, (i, _, p) in enumerate(made))
+    paths = "\n".join(f"  #{k + 1}: {p}" for k, (_, _, p) in enumerate(made))
+    # Later means a positive serial distance (RFC 1982); a fresh folder never wraps here.
+    expect(all(0 < (b - a) % 2**32 < 2**31 for a, b in zip(numbers, numbers[1:])),
            f"Nodes volunteered one after the other, from {len(members)} clients, must carry "
-           f"increasing numbers in creation order; volunteer() returned:\n{shown}")
+           f"increasing numbers in creation order; volunteer() returned, in creation order:\n"
+           f"{shown}\nThe paths it returned:\n{paths}")
     observer.sync(election)
     for i, guid, path in made:
         stat = observer.exists(path)
