@@ -159,10 +159,24 @@ def sequence_of(name: str) -> int | None:
 
 
 def sort_nodes(names) -> list[str]:
-    """Names in sequence order (numerically, signed); names without a number last."""
+    """Names in creation order, as lab 2 teaches: serial-number arithmetic (RFC 1982) on
+    the 32-bit counter, so the first node after the wrap (-2147483648) comes after
+    2147483647, not first; names without a number last.
+
+    The order starts after the widest gap in the ring of live numbers: for any
+    live set spanning fewer than 2**31 numbers (every real election) that is the
+    oldest node."""
+    ring = 1 << 32
+    numbers = sorted({sequence_of(n) % ring for n in names if sequence_of(n) is not None})
+    start = 0
+    if numbers:
+        gaps = [((numbers[(i + 1) % len(numbers)] - numbers[i]) % ring or ring, i)
+                for i in range(len(numbers))]
+        start = numbers[(max(gaps)[1] + 1) % len(numbers)]
+
     def key(name):
         seq = sequence_of(name)
-        return (seq is None, seq if seq is not None else 0, name)
+        return (seq is None, (seq - start) % ring if seq is not None else 0, name)
     return sorted(names, key=key)
 
 

@@ -135,18 +135,24 @@ def seqs(st):
 
 # --- no ensemble needed --------------------------------------------------------------
 
-def test_sequence_numbers_are_signed_and_sorted_numerically():
+def test_sequence_numbers_are_signed_and_sorted_in_creation_order():
     names = ["b-n_0000000010", "a-n_0000000009", "z-n_-2147483648", "c-n_2147483647",
              "x-n_0000000100"]
     assert sequence_of("5b0c-n_0000000042") == 42
     assert sequence_of("guid-with-n_-in-it-n_-0000000003") == -3
-    assert sort_nodes(names) == ["z-n_-2147483648", "a-n_0000000009", "b-n_0000000010",
-                                 "x-n_0000000100", "c-n_2147483647"]
+    # numbers, not text; and past the wrap, as lab 2 teaches (RFC 1982): the newcomer
+    # -2147483648 was created after 2147483647, so it is last, not first
+    assert sort_nodes(names) == ["a-n_0000000009", "b-n_0000000010", "x-n_0000000100",
+                                 "c-n_2147483647", "z-n_-2147483648"]
+    assert sort_nodes(["p-n_-2147483647", "q-n_2147483646", "r-n_-2147483648", "s-n_2147483647"]) == \
+        ["q-n_2147483646", "s-n_2147483647", "r-n_-2147483648", "p-n_-2147483647"]
+    assert sort_nodes(["m-n_0000000001", "k-n_-000000002", "l-n_-000000001", "n-n_0000000000"]) == \
+        ["k-n_-000000002", "l-n_-000000001", "n-n_0000000000", "m-n_0000000001"]
 
 
 # --- against the ensemble ------------------------------------------------------------
 
-def test_observer_shows_children_in_signed_order_and_the_servers(views, zk):
+def test_observer_shows_children_in_creation_order_and_the_servers(views, zk):
     zk.ensure_path(ELECTION)
     made = [zk.create(f"{ELECTION}/{uuid.uuid4().hex}-n_", ephemeral=True, sequence=True)
             for _ in range(3)]
@@ -154,13 +160,14 @@ def test_observer_shows_children_in_signed_order_and_the_servers(views, zk):
     view = views()
     st = view.refresh()
     names = [c["node"] for c in st["candidates"]]
-    assert names == [p.rsplit("/", 1)[1] for p in [wrapped, *made]]
-    assert st["leader"] == "ffff-n_-2147483648"
+    # the hand-made node past the wrap is the newest (lab 2, RFC 1982): last in line
+    assert names == [p.rsplit("/", 1)[1] for p in [*made, wrapped]]
+    assert st["leader"] == names[0]
     assert all(c["session"] == zk.client_id[0] for c in st["candidates"])
     assert sorted(st["servers"].values()) == ["follower", "follower", "leader"]
     assert st["view"]["client_state"] == "CONNECTED"
     # it follows the children by its watch, without being asked
-    zk.delete(wrapped)
+    zk.delete(made[0])
     assert wait_until(lambda: view.state()["leader"] == names[1], 5)
     svg = view.render_svg()
     assert svg.startswith("<svg") and svg.count('class="candidate') == 3
