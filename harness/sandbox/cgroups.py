@@ -8,7 +8,7 @@ moment lost checks it had earned (its sandbox did not start within 30 s; its
 ZooKeeper sessions starved). The kernel's tool for "this group of processes,
 whatever it forks, gets at most this" is a control group:
 
-- ``cpu.shares``: all sandboxes together weigh like two busy processes of the
+- ``cpu.shares``: all sandboxes together weigh like four busy processes of the
   grader's or the servers' when the machine is contended (any share when it is
   not), and each slot weighs the same as another: a fork bomb gets what an
   honest submission gets, never the ZooKeeper servers' time;
@@ -27,7 +27,7 @@ from pathlib import Path
 
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 PARENT = "zk-workshop-sandbox"
-PARENT_SETTINGS = {"cpu": {"cpu.shares": "2048"}}
+PARENT_SETTINGS = {"cpu": {"cpu.shares": "4096"}}
 SLOT_SETTINGS = {
     "cpu": {"cpu.shares": "1024"},
     "pids": {"pids.max": "256"},

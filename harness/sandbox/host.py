@@ -96,8 +96,10 @@ class Sandbox:
         self._drainer = threading.Thread(target=self._drain, daemon=True, name=f"{label}-output")
         self._drainer.start()
         try:
-            self.info = self.request("hello", timeout=30)
-            self.request("load", labs=labs, timeout=30)
+            # Not yet the learner's code: a start this slow is a starved machine (60 s,
+            # where a quiet one takes 0.1 s), reported as the grader's problem.
+            self.info = self.request("hello", timeout=60)
+            self.request("load", labs=labs, timeout=60)
         except LearnerError as e:
             self.close()
             raise SandboxError(f"the sandbox did not start: {e}\n{self.output()}") from None
