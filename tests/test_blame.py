@@ -4,6 +4,7 @@ is the grader's, and no thread stacks reach a learner.
 Each grades a real submission (solutions with lab 1 replaced) with an
 instructor-style extra check file, as the batch grader runs hidden checks.
 """
+import contextlib
 import json
 import subprocess
 import sys
@@ -60,18 +61,25 @@ def test_an_error_of_the_checks_own_is_the_checks_problem(tmp_path):
     assert "Traceback" not in res.stdout
 
 
-def test_a_hung_call_says_on_which_notebook_line(ensemble, tmp_path):
+@contextlib.contextmanager
+def lab1_sandbox(ensemble, tmp_path, lab1: str):
+    """A sandbox with this lab 1 code imported, ended afterwards."""
     sub = tmp_path / "submission"
-    submissions.build(sub, overrides={"lab1": SLEEPY_LAB1})
+    submissions.build(sub, overrides={"lab1": lab1})
     run = Grading(ensemble, sub)
     try:
         sandbox = run.sandbox_for("ephemeral_nodes")
         sandbox.request("import", module="ephemeral_nodes", timeout=60)
+        yield sandbox
+    finally:
+        run.close()
+
+
+def test_a_hung_call_says_on_which_notebook_line(ensemble, tmp_path):
+    with lab1_sandbox(ensemble, tmp_path, SLEEPY_LAB1) as sandbox:
         with pytest.raises(LearnerTimeout) as caught:
             sandbox.request("call", module="ephemeral_nodes", name="register",
                             args=[None, "/x"], timeout=2, what="register()")
-    finally:
-        run.close()
     text = caught.value.learner_text()
     assert "Your register() did not return within 2 s" in text, text
     assert "where: 01_ephemeral_nodes.ipynb, cell" in text, text
@@ -120,18 +128,11 @@ def owner_session(zk, path):
 
 
 def test_thread_and_logged_exceptions_print_one_line_each_not_a_traceback(ensemble, tmp_path):
-    sub = tmp_path / "submission"
-    submissions.build(sub, overrides={"lab1": NOISY_LAB1})
-    run = Grading(ensemble, sub)
-    try:
-        sandbox = run.sandbox_for("ephemeral_nodes")
-        sandbox.request("import", module="ephemeral_nodes", timeout=60)
+    from harness.checkkit import wait_until
+    with lab1_sandbox(ensemble, tmp_path, NOISY_LAB1) as sandbox:
         sandbox.request("call", module="ephemeral_nodes", name="register", args=[None, "/x"], timeout=10)
-        from harness.checkkit import wait_until
         wait_until(lambda: "worker queue" in sandbox.output(), 5)
         printed = sandbox.output()
-    finally:
-        run.close()
     assert "Traceback" not in printed, printed
     lines = printed.splitlines()
     thread_line = [line for line in lines if "learner-thread" in line]
