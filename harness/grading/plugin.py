@@ -319,30 +319,23 @@ def world(lab, grading, namespace, request):
 
 # --- messages a learner can read ----------------------------------------------
 
-def learner_frames(excinfo):
-    return [f for f in traceback.extract_tb(excinfo.tb)
-            if f.filename.startswith("<") and ".ipynb, cell" in f.filename]
-
-
-def plain_message(excinfo, timeout_hint: bool) -> str:
+def plain_message(excinfo) -> str:
+    """A verdict, or the learner's error as the sandbox reported it (with its cell and
+    line). No notebook frame is ever in the grader's own traceback: the learner's code
+    runs in the sandbox, and a hang's "where" is asked of it (``hang_where``)."""
     exc = excinfo.value
-    frames = learner_frames(excinfo)
-    where = ""
-    if frames:
-        f = frames[-1]
-        where = f"\n  where: {f.filename.strip('<>')}, line {f.lineno}: {(f.line or '').strip()}"
     if isinstance(exc, CheckFailure):
         return str(exc)
     if isinstance(exc, LearnerError):
         return exc.learner_text()
     if isinstance(exc, NotImplementedError):
-        return f"Not done yet: {exc or 'this part of the lab is still a stub'}{where}"
+        return f"Not done yet: {exc or 'this part of the lab is still a stub'}"
     if isinstance(exc, pytest.fail.Exception):
         msg = str(exc)
-        if msg.startswith("Timeout") or timeout_hint:
+        if msg.startswith("Timeout"):
             return ("Your code did not finish in time (the check was cut off). Look for a wait "
                     "without a timeout, or a callback that blocks kazoo's event thread."
-                    f"{where}\n  ({msg.splitlines()[0]})")
+                    f"\n  ({msg.splitlines()[0]})")
         return msg
     if isinstance(exc, AssertionError):
         return str(exc).split("\nassert ")[0] or "a check did not hold"
@@ -449,7 +442,7 @@ def pytest_runtest_makereport(item, call):
     else:
         report.workshop_status = scoring.FAILED
         timed_out = isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout")
-        report.workshop_message = plain_message(call.excinfo, False)
+        report.workshop_message = plain_message(call.excinfo)
         if timed_out:
             report.workshop_message += hang_where(item)
         report.workshop_message += printed_by(item)
