@@ -70,6 +70,30 @@ class Recorder:
             return self._cond.wait_for(lambda: len(self.calls) >= n, timeout=timeout)
 
 
+class CommittedReads(KazooClient):
+    """A grader's client whose reads see every write committed before them.
+
+    ZooKeeper promises a client its own writes in order, not another session's
+    at once: a follower may answer a read before it has applied a write the
+    leader already committed for someone else. Seen here: after a resign() had
+    returned (its delete acknowledged), the grader's client, on a follower that
+    had just restarted, still read the candidate's node. ``sync`` first makes
+    that client's server catch up with the leader (one round trip).
+    """
+
+    def exists(self, path, watch=None):
+        self.sync("/")
+        return super().exists(path, watch=watch)
+
+    def get(self, path, watch=None):
+        self.sync("/")
+        return super().get(path, watch=watch)
+
+    def get_children(self, path, watch=None, include_data=False):
+        self.sync("/")
+        return super().get_children(path, watch=watch, include_data=include_data)
+
+
 def session_id(client: KazooClient) -> int | None:
     cid = client.client_id
     return cid[0] if cid else None

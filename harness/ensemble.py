@@ -702,9 +702,10 @@ class Ensemble:
         logs = "; ".join(self.backend.log_hint(s.id) for s in self.servers)
         return f"{what} ({modes}); server logs: {logs}"
 
-    def client(self, chroot: str = "", timeout: float = 2.0, **kwargs) -> KazooClient:
-        """A new, not yet started, kazoo client of the whole ensemble."""
-        return KazooClient(hosts=self.hosts + chroot, timeout=timeout, **kwargs)
+    def client(self, chroot: str = "", timeout: float = 2.0, cls=KazooClient,
+               **kwargs) -> KazooClient:
+        """A new, not yet started, kazoo client (of class ``cls``) of the whole ensemble."""
+        return cls(hosts=self.hosts + chroot, timeout=timeout, **kwargs)
 
 
 def decide_backend(log=print):

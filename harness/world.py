@@ -38,7 +38,7 @@ from pathlib import Path
 from kazoo.security import ACL, make_digest_acl
 
 from . import loader, manifest
-from .checkkit import RECONNECT, CheckFailure, close_quietly
+from .checkkit import RECONNECT, CheckFailure, CommittedReads, close_quietly
 from .sandbox.host import LearnerError, LearnerTimeout, Sandbox
 from .sandbox.jail import Jail
 
@@ -285,9 +285,9 @@ class World:
 
     @property
     def observer(self):
-        """The grader's client for reading the truth (it syncs before reading what others wrote)."""
+        """The grader's client for reading the truth: each read syncs first (CommittedReads)."""
         if self._observer is None:
-            self._observer = self.grader_client()
+            self._observer = self.grader_client(cls=CommittedReads)
         return self._observer
 
     def expire(self, client, timeout: float = 10.0) -> None:
