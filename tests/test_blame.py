@@ -140,3 +140,31 @@ def test_thread_and_logged_exceptions_print_one_line_each_not_a_traceback(ensemb
     assert "01_ephemeral_nodes.ipynb, cell" in thread_line[0], printed
     logged = [line for line in lines if "worker queue" in line]
     assert logged and "KeyError" in logged[0], printed
+
+
+HOLDS_THE_SOCKET = '''
+import os, time
+if os.fork() == 0:                  # a detached grandchild keeps the sandbox's socket open
+    os.setsid()
+    time.sleep(60)
+    os._exit(0)
+def register(zk, path):
+    return path
+'''
+
+
+def test_a_killed_sandbox_lets_go_of_its_connection_while_a_fork_still_holds_it(ensemble, tmp_path):
+    """The reader thread alone closes the connection, after kill() shuts it down.
+
+    Closing the descriptor from another thread would not wake a reader blocked on
+    it while a fork of the learner's still holds the other end, and it would free
+    the descriptor's number while a read may be about to use it: the next
+    sandbox's socket, given that number, would lose bytes to this reader (a CI
+    run lost a correct lab 2 to "the process running your code stopped answering").
+    """
+    with lab1_sandbox(ensemble, tmp_path, HOLDS_THE_SOCKET) as sandbox:
+        sandbox.kill("the test ended it")
+        sandbox._reader.join(timeout=5)
+        assert not sandbox._reader.is_alive(), "the reader still waits on a socket a fork holds"
+        assert sandbox.conn.closed
+        assert sandbox.gone.startswith("Your code was stopped: the test ended it")

@@ -15,6 +15,7 @@ events: no code from the sandbox, and no callback of a check, runs on it.
 from __future__ import annotations
 
 import collections
+import os
 import signal
 import socket
 import threading
@@ -74,6 +75,11 @@ class Sandbox:
     def __init__(self, jail: Jail, labs: dict, label: str = "sandbox"):
         self.jail, self.label = jail, label
         self._lock = threading.Lock()
+        # Sends and the connection's close take this lock; only the reader thread closes
+        # (see _hang_up): so no send or read ever runs on a descriptor number that was
+        # closed and given to the next sandbox's socket meanwhile.
+        self._conn_lock = threading.Lock()
+        self.ended_how = ""                        # what the reader saw last (for the log)
         self._replies: dict[int, dict] = {}
         self._waiting: dict[int, threading.Event] = {}
         self._next_id = 1
@@ -115,7 +121,8 @@ class Sandbox:
             self._next_id += 1
             done = self._waiting[rid] = threading.Event()
         try:
-            wire.send(self.conn, {"id": rid, "op": op, "args": args})
+            with self._conn_lock:
+                wire.send(self.conn, {"id": rid, "op": op, "args": args})
         except (OSError, ValueError):
             self._ended()
             raise SandboxGone("SandboxGone", self.gone) from None
@@ -158,14 +165,25 @@ class Sandbox:
         return "; ".join(str(line)[:300] for line in lines[:3])
 
     def _read(self) -> None:
+        try:
+            self._read_until_the_end()
+        finally:
+            # The reader alone closes the connection (see _hang_up), whatever ended it.
+            with self._conn_lock:
+                self.conn.close()
+            self._ended()
+
+    def _read_until_the_end(self) -> None:
         while True:
             try:
                 message = wire.receive(self.conn)
-            except (EOFError, OSError):
-                break
+            except (EOFError, OSError) as e:
+                self.ended_how = f"{type(e).__name__}: {e}" if str(e) else type(e).__name__
+                return
             except Exception as e:      # not JSON, too long, too deep: it broke the protocol
+                self.ended_how = f"{type(e).__name__}: {e}"
                 self.kill(f"it sent something that is not a message ({type(e).__name__})")
-                break
+                return
             if "event" in message and isinstance(message["event"], dict):
                 self._file_event(message["event"])
                 continue
@@ -175,7 +193,6 @@ class Sandbox:
             if done is not None:
                 self._replies[rid] = message
                 done.set()
-        self._ended()
 
     def _file_event(self, event: dict) -> None:
         if not isinstance(event.get("t"), (int, float)):
@@ -195,7 +212,7 @@ class Sandbox:
             code = self.proc.poll()
             if code is None:
                 try:
-                    code = self.proc.wait(timeout=2)
+                    code = self.proc.wait(timeout=10)
                 except Exception:
                     code = None
             if code is not None and code < 0:
@@ -206,7 +223,8 @@ class Sandbox:
             elif code is not None:
                 self.gone = f"the process running your code ended (exit code {code})"
             else:
-                self.gone = "the process running your code stopped answering"
+                self.gone = ("the process running your code stopped answering (it closed "
+                             f"its connection but did not end: {self.ended_how or 'EOF'})")
             self.gone = (f"Your code ended the sandbox it ran in: {self.gone}. "
                          "Never call exit() or os._exit() in a lab.")
         with self._lock:
@@ -266,14 +284,29 @@ class Sandbox:
     def resume(self) -> None:
         signal_group(self.proc.pid, signal.SIGCONT)
 
+    def _hang_up(self) -> None:
+        """End the connection without freeing its descriptor: the reader thread wakes
+        to an end of file and closes it itself. Closing it here could free the number
+        while the reader is about to read it, and the next sandbox's socket, given the
+        same number, would have its bytes read by this reader."""
+        with self._conn_lock:
+            if self.conn.closed:
+                return
+            try:
+                dup = socket.socket(fileno=os.dup(self.conn.fileno()))
+            except OSError:
+                return
+        try:
+            dup.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        dup.close()
+
     def kill(self, why: str) -> None:
         if self.gone is None:
             self.gone = f"Your code was stopped: {why}."
         end_group(self.proc)
-        try:
-            self.conn.close()
-        except OSError:
-            pass
+        self._hang_up()
 
     def close(self) -> None:
         """Ask it to exit; end its process group whatever it answers."""
@@ -284,10 +317,8 @@ class Sandbox:
                 pass
         self.gone = self.gone or "closed"
         end_group(self.proc)
-        try:
-            self.conn.close()
-        except OSError:
-            pass
+        self._hang_up()
+        self._reader.join(timeout=5)
 
 
 def signal_group(pid: int, sig: int) -> None:
