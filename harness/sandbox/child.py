@@ -104,12 +104,23 @@ class Server:
         self.running: dict[int, int] = {}           # request id -> thread answering it
         self.poller = None
         self.finder = None
+        import logging
+        logging.getLogger().addHandler(CallbackErrors(self))
 
     # --- sending -------------------------------------------------------------------
 
     def send(self, message: dict) -> None:
         with self.send_lock:
             wire.send(self.conn, message)
+
+    def client_of_thread(self, ident) -> int | None:
+        """The handle of the kazoo client whose worker thread ``ident`` is, if any."""
+        from kazoo.client import KazooClient
+        for handle, obj in list(self.objects.items()):
+            if isinstance(obj, KazooClient):
+                if any(t.ident == ident for t in getattr(obj.handler, "_workers", ())):
+                    return handle
+        return None
 
     def emit(self, **event) -> None:
         event.setdefault("t", time.monotonic())
@@ -362,6 +373,31 @@ class OneLineFormatter:
             where = learner_where(record.exc_info[2])
             text += f" ({type(exc).__name__}: {_text(exc)[:200]}{', at ' + where if where else ''})"
         return f"{record.name} {record.levelname}: {text}"
+
+
+class CallbackErrors:
+    """A callback that raised on a kazoo client's worker thread, told to the grader.
+
+    kazoo logs such an exception and drops it: the candidate never learns, and a
+    resigned candidate whose stale watch fires and raises leaves no other trace.
+    So each one is also an event naming the client whose thread ran it (the
+    threads of ``client.handler._workers``). What the sandbox reports is the
+    learner's process's word: evidence against a submission, never for it.
+    """
+
+    def __init__(self, server: "Server"):
+        import logging
+        self.server, self.level = server, logging.ERROR
+
+    def handle(self, record) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is None or record.levelno < self.level:
+            return False
+        client = self.server.client_of_thread(record.thread)
+        if client is not None:
+            self.server.emit(kind="callback_error", client=client, error=type(exc).__name__,
+                             message=_text(exc)[:200], where=learner_where(record.exc_info[2]))
+        return True
 
 
 def quiet_tracebacks() -> None:
