@@ -50,7 +50,8 @@ Buttons (in Jupyter) and methods (anywhere; each returns once the view has seen 
                                  # node the view did not create is deleted by the view instead
     view.expire(k)               # REAL session expiry (Ensemble.expire_session) of candidate
                                  # #k (k = 1, 2, ...: join order; "#k" or its node name too)
-    view.kill_server(i)          # SIGKILL ZooKeeper server i (1..3)
+    view.kill_server(i)          # SIGKILL ZooKeeper server i (1..3); waits for running graded
+                                 # checks, then holds the fault lock until it is restarted
     view.restart_server(i)       # start it again; returns once it serves (or after 30 s)
     view.show()                  # display the widget (IPython.display)
     view.widget                  # the ipywidgets.VBox itself
@@ -59,7 +60,7 @@ Buttons (in Jupyter) and methods (anywhere; each returns once the view has seen 
     view.render_html()           # the SVG in a <div>, what the widget shows (str)
     view.candidates              # the candidate objects the view made: view.candidates[k-1] is #k
     view.close()                 # stop the candidates (resign), let their callbacks finish,
-                                 # then close every client the view made
+                                 # close every client the view made, restart what it killed
 
 ``view.state()`` is a plain dict of what is shown (what tests assert on)::
 
@@ -126,7 +127,7 @@ import time
 
 from kazoo.exceptions import KazooException, NoNodeError
 
-from . import fourlw
+from . import faultlock, fourlw
 from .launcher import SERVING_MODES
 
 __all__ = ["LiveView", "sequence_of", "sort_nodes"]
@@ -331,6 +332,7 @@ class LiveView:
         self._wake = threading.Event()
         self._settle: list[float] = []
         self._closed = False
+        self._killed: set[int] = set()         # servers this view killed (it holds the fault lock)
 
         self._entries: list[_Entry] = []
         self._children: list[str] = []
@@ -453,7 +455,15 @@ class LiveView:
         return node
 
     def kill_server(self, i: int) -> None:
-        """SIGKILL ZooKeeper server ``i`` (1..3), then refresh the view."""
+        """SIGKILL ZooKeeper server ``i`` (1..3), then refresh the view.
+
+        The servers are shared: first it waits for the graded checks running on them
+        to end (the fault lock, as ``workshop.faults()`` does), and it holds that lock
+        until this view restarts the server (``restart_server``) or is closed, so
+        nobody's check runs beside a server this view killed."""
+        if i not in self._killed:
+            faultlock.acquire_exclusive()
+            self._killed.add(i)
         with self._action(f"kill zoo{i}"):
             self.ens.kill(i)
         self._refresh_now()
@@ -461,15 +471,34 @@ class LiveView:
 
     def restart_server(self, i: int, timeout: float = 30.0) -> None:
         """Start ZooKeeper server ``i`` again; returns once it serves (or after ``timeout``)."""
-        with self._action(f"restart zoo{i}"):
-            self.ens.start(i)
-            # A bounded wait inside an action (not the view's update loop): a restarted
-            # server tells no client that it serves again.
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline and self.ens.mode(i) not in SERVING_MODES:
-                time.sleep(0.2)
+        try:
+            with self._action(f"restart zoo{i}"):
+                self.ens.start(i)
+                # A bounded wait inside an action (not the view's update loop): a restarted
+                # server tells no client that it serves again.
+                deadline = time.monotonic() + timeout
+                while time.monotonic() < deadline and self.ens.mode(i) not in SERVING_MODES:
+                    time.sleep(0.2)
+        finally:
+            if i in self._killed and self.ens.mode(i) in SERVING_MODES:
+                self._killed.discard(i)
+                faultlock.release_exclusive()
         self._refresh_now()
         self._rerender()
+
+    def _restart_killed(self) -> None:
+        """On close: start again what this view killed, and let go of the fault lock."""
+        for i in sorted(self._killed):
+            try:
+                self.ens.start(i)
+                deadline = time.monotonic() + 30
+                while time.monotonic() < deadline and self.ens.mode(i) not in SERVING_MODES:
+                    time.sleep(0.2)
+            except Exception as e:           # said, not raised: close() must finish
+                print(f"LiveView: could not restart zoo{i} ({e}); `make up` starts it.")
+            finally:
+                self._killed.discard(i)
+                faultlock.release_exclusive()
 
     def refresh(self) -> dict:
         """Re-read server states and watch lists now; return ``state()``."""
@@ -511,6 +540,7 @@ class LiveView:
             self._close_client(self._client)
         if self._thread.is_alive() and self._thread is not threading.current_thread():
             self._thread.join(timeout=5)
+        self._restart_killed()
         if swallowed:                     # one line, never a traceback
             seen = collections.Counter(swallowed)
             parts = [what + (f" ({n} times)" if n > 1 else "")

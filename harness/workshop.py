@@ -264,6 +264,13 @@ def check(lab_key: str | None = None, cells: list | None = None, verbose: bool =
             for p in problems:
                 print("  - " + p)
             return None
+    if faultlock.held_here():
+        # The checks wait for the fault lock this kernel holds: they would wait for ever.
+        print("Not graded: this notebook still holds the ensemble for its own faults (a "
+              "server killed in the live view and not restarted, or check() inside "
+              "`with workshop.faults()`). Restart it (view.restart_server(i)) or close the "
+              "view (view.close()), then check again.")
+        return None
     private = Path(tempfile.mkdtemp(prefix="workshop-check-"))      # 0700: the grader's only
     try:
         cells_file = private / "cells.json"

@@ -8,6 +8,8 @@ import time
 import uuid
 
 import pytest
+
+from harness import faultlock
 from kazoo.exceptions import KazooException, NoNodeError
 
 from harness.checkkit import holds_for, wait_until
@@ -366,7 +368,10 @@ def test_killing_and_restarting_servers_keeps_the_view_working(faults, views):
     # kill the server carrying the view's own session: its client must move on
     victim = wait_until(lambda: view.refresh()["view"]["server"], 5)
     assert victim
+    depth = faultlock._mine_on(faultlock.lock_path())["depth"]     # the check's own hold
     view.kill_server(victim)
+    assert faultlock._mine_on(faultlock.lock_path())["depth"] == depth + 1, \
+        "a server killed in the view must hold the fault lock until it is restarted"
     st = view.state()
     assert st["servers"][victim] == "down"
     assert f'data-server="{victim}" data-mode="down"' in view.render_svg()
@@ -381,6 +386,7 @@ def test_killing_and_restarting_servers_keeps_the_view_working(faults, views):
     view.resign_leader()
     assert wait_until(lambda: settled(view, 3), 15), view.state()
     view.restart_server(victim)
+    assert faultlock._mine_on(faultlock.lock_path())["depth"] == depth
     assert wait_until(lambda: sorted(view.refresh()["servers"].values())
                       == ["follower", "follower", "leader"], 30), view.state()["servers"]
     # and the ZAB leader too
@@ -393,6 +399,18 @@ def test_killing_and_restarting_servers_keeps_the_view_working(faults, views):
     assert wait_until(lambda: settled(view, 3), 15), view.state()
     view.restart_server(zab)
     assert sorted(view.refresh()["servers"].values()) == ["follower", "follower", "leader"]
+
+
+@pytest.mark.faults
+@pytest.mark.timeout(90)
+def test_closing_a_view_restarts_what_it_killed_and_lets_go_of_the_fault_lock(faults, views):
+    view = views(PredecessorCandidate, view_timeout=4.0)
+    depth = faultlock._mine_on(faultlock.lock_path())["depth"]
+    view.kill_server(1)
+    assert faults.mode(1) not in ("leader", "follower")
+    view.close()
+    assert faultlock._mine_on(faultlock.lock_path())["depth"] == depth
+    assert faults.mode(1) in ("leader", "follower"), "close() left zoo1 down"
 
 
 # --- issue 13: per-session counts on a busy ensemble, one numbering, a quiet close ----

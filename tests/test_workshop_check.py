@@ -104,3 +104,20 @@ def test_a_cell_edited_and_saved_after_it_ran_is_not_graded(monkeypatch, capsys,
     workshop.check("lab1")
     shown = capsys.readouterr().out
     assert f"cell {number} was edited and saved after it ran" in shown, shown
+
+
+def test_check_refuses_while_this_kernel_holds_the_fault_lock(monkeypatch, capsys, tmp_path):
+    """A server killed in the live view and not restarted: the checks would wait for ever
+    for the lock this kernel holds; check() says what to do instead."""
+    from harness import faultlock
+    monkeypatch.setattr(faultlock, "lock_path", lambda: tmp_path / "faults.lock")
+    faultlock.acquire_exclusive()
+    try:
+        started = time.monotonic()
+        assert workshop.check("lab1", cells=solution_cells()) is None
+        assert time.monotonic() - started < 5
+    finally:
+        faultlock.release_exclusive()
+    out = capsys.readouterr().out
+    assert out.startswith("Not graded: this notebook still holds the ensemble"), out
+    assert "view.restart_server(i)" in out and "PASS" not in out
