@@ -101,3 +101,9 @@ def test_each_submission_gets_the_expected_score(graded):
     detail = json.loads((out / "syntax_error.json").read_text())
     msg = next(c["message"] for c in detail["checks"] if c["lab"] == "lab1")
     assert "01_ephemeral_nodes.ipynb" in msg and "does not compile" in msg
+
+
+def test_progress_says_done_rate_and_time_left():
+    assert batch.progress(3, 10, 65) == "3 done in 1m05s, 2.8/min, about 2m32s left"
+    assert batch.progress(10, 10, 400) == "10 done in 6m40s, 1.5/min, all done"
+    assert batch.progress(1, 100, 12).endswith("about 19m48s left")

@@ -88,6 +88,19 @@ def grade_one(entry: Path, out: Path, labs: list[str] | None, hidden: Path | Non
     return row
 
 
+def clock(seconds: float) -> str:
+    m, s = divmod(int(round(seconds)), 60)
+    return f"{m}m{s:02d}s" if m else f"{s}s"
+
+
+def progress(done: int, total: int, elapsed: float) -> str:
+    """'3 done in 1m05s, 2.8/min, about 2m30s left': the rate so far, applied to what is left."""
+    rate = done / elapsed * 60 if elapsed > 0 else 0.0
+    left = (total - done) * elapsed / done if done else 0.0
+    tail = f"about {clock(left)} left" if done < total else "all done"
+    return f"{done} done in {clock(elapsed)}, {rate:.1f}/min, {tail}"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("submissions", type=Path)
@@ -116,6 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     labs = [k for k in args.labs.split(",") if k] or None
     rows = []
     print(f"grading {len(todo)} submission(s), {args.jobs} at a time")
+    started = time.monotonic()
     with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futures = {pool.submit(grade_one, e, args.out, labs, args.hidden, args.timeout, args.seed): e
                    for e in todo}
@@ -123,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
             row = fut.result()
             rows.append(row)
             print(f"[{n}/{len(todo)}] {row['submission']}: {row['total']:.1f} points "
-                  f"({row['status']}, {row['seconds']:.0f} s)", flush=True)
+                  f"({row['status']}, {row['seconds']:.0f} s) | "
+                  f"{progress(n, len(todo), time.monotonic() - started)}", flush=True)
     rows.sort(key=lambda r: r["submission"])
     graded = [lab.key for lab in manifest.labs() if not labs or lab.key in labs]
     fields = ["submission", *graded, "total", "status", "infra_errors", "seconds"]
