@@ -303,6 +303,11 @@ def check(lab_key: str | None = None, cells: list | None = None, verbose: bool =
             print("      " + r.message.replace("\n", "\n      "))
     print()
     print(scoring.table(report))
+    if data.get("seed") is not None:
+        # The randomized checks drew from this seed; without it a failure seen here and a
+        # different verdict on the command line (another seed) could not be compared.
+        print(f"seed {data['seed']}: replay these inputs with "
+              f"`pytest checks -k {lab.key} --seed {data['seed']}`")
     if verbose:
         print(output)
     return None

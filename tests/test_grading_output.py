@@ -119,3 +119,31 @@ def test_randomized_trials_run_after_the_targeted_checks_of_their_lab():
         plain = [i for i, line in enumerate(mine) if line not in trials]
         if marked and plain:
             assert max(plain) < min(marked), (lab, mine)
+
+
+def graded_with(tmp_path, overrides, lab):
+    from harness.grading import submissions
+    sub = submissions.build(tmp_path / "sub", overrides={
+        key: (REPO / "tests" / "wrong_solutions" / f"{name}.py").read_text()
+        for key, name in overrides.items()})
+    out = tmp_path / "r.json"
+    run_checks("-k", lab, "--submission", str(sub), "--results-json", str(out))
+    return [c for c in json.loads(out.read_text())["checks"] if c["lab"] == lab]
+
+
+def test_a_later_lab_failing_because_of_a_wrong_lab_2_says_so(tmp_path):
+    """Labs 3-5 use the learner's own lab 2: a wrong sort fails a correct lab 3, and the
+    message names lab 2's function, what it returned, and what to fix first."""
+    checks = graded_with(tmp_path, {"lab2": "lab2_lexicographic_sort"}, "lab3")
+    failed = [c for c in checks if c["status"] == "failed"]
+    assert failed, "a lab 3 that leans on a wrong sort should fail"
+    note = "note: this lab uses your lab 2, and lab 2's sort_candidates is wrong"
+    assert all(note in c["message"] for c in failed), failed[0]["message"]
+    assert "Fix lab 2 first" in failed[0]["message"]
+
+
+def test_no_lab_2_note_when_lab_2_is_right(tmp_path):
+    checks = graded_with(tmp_path, {"lab3": "lab3_never_rearms"}, "lab3")
+    failed = [c for c in checks if c["status"] == "failed"]
+    assert failed
+    assert not any("uses your lab 2" in c["message"] for c in failed)

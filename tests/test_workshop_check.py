@@ -25,6 +25,8 @@ def test_check_grades_the_cells_and_matches_the_command_line(capsys):
     assert workshop.check("lab1", cells=solution_cells()) is None     # nothing for Jupyter to echo
     shown = capsys.readouterr().out
     assert workshop.last_score(shown) == (8, 8), shown
+    assert __import__("re").search(r"seed \d+: replay these inputs with "
+                                   r"`pytest checks -k lab1 --seed \d+`", shown), shown
     cli = subprocess.run([sys.executable, "-m", "pytest", "checks", "-k", "lab1", "-q",
                           "--submission", "solutions"], cwd=REPO, capture_output=True, text=True,
                          timeout=300).stdout

@@ -417,6 +417,51 @@ def printed_by(item) -> str:
     return "\n  your code printed (last lines):\n    " + text.replace("\n", "\n    ")
 
 
+# Labs 3-5 import the learner's own lab 2 (sequence_numbers). A wrong lab 2 makes a
+# correct lab 3 fail with messages about leaders; these probes, run once per lab after
+# its first failure, name the real cause. Plain cases only (no wrap, guids that sort
+# against the numbers): what any correct lab 2 answers.
+EARLIER = ["ff-n_0000000009", "aa-n_0000000010", "00-n_0000000100"]
+LAB2_PROBES = [
+    ("sort_candidates", [list(reversed(EARLIER))], EARLIER),
+    ("predecessor", [EARLIER, EARLIER[2]], EARLIER[1]),
+    ("predecessor", [EARLIER, EARLIER[0]], None),
+]
+USES_LAB2 = {"lab3", "lab4", "lab5"}
+
+
+def earlier_lab_note(item) -> str:
+    """' note: ... lab 2's sort_candidates is wrong ...' when this lab's lab 2 is; else ''."""
+    lab = lab_of(item)
+    if lab not in USES_LAB2:
+        return ""
+    said = item.config.__dict__.setdefault("_workshop_lab2_notes", {})
+    if lab in said:
+        return said[lab]
+    said[lab] = ""
+    sandbox, _ = getattr(item, "_workshop_output", (None, 0))
+    if sandbox is None or sandbox.gone:
+        return ""
+    for name, args, want in LAB2_PROBES:
+        call = f"{name}({', '.join(repr(a) for a in args)})"
+        try:
+            got = sandbox.request("call", module="sequence_numbers", name=name, args=args,
+                                  timeout=5, what=f"lab 2's {name}")
+        except LearnerError as e:
+            got_text = f"raised {e.type_name}: {e.message}"[:200]
+        except SandboxError:
+            return ""
+        else:
+            if got == want:
+                continue
+            got_text = f"returned {got!r}"[:200]
+        said[lab] = (f"\n  note: this lab uses your lab 2, and lab 2's {name} is wrong: {call} "
+                     f"{got_text}, expected {want!r}. Fix lab 2 first (pytest checks -k lab2), "
+                     "then check this lab again.")
+        return said[lab]
+    return ""
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
@@ -445,6 +490,8 @@ def pytest_runtest_makereport(item, call):
         report.workshop_message = plain_message(call.excinfo)
         if timed_out:
             report.workshop_message += hang_where(item)
+        else:
+            report.workshop_message += earlier_lab_note(item)
         report.workshop_message += printed_by(item)
         if timed_out and lab_of(item):
             item.config._workshop_hung_labs.add(lab_of(item))
