@@ -147,3 +147,24 @@ def test_no_lab_2_note_when_lab_2_is_right(tmp_path):
     failed = [c for c in checks if c["status"] == "failed"]
     assert failed
     assert not any("uses your lab 2" in c["message"] for c in failed)
+
+
+def test_what_your_code_printed_leaves_out_kazoos_reconnect_chatter():
+    """The checks' own faults make kazoo log reconnects; the learner printed none of it.
+    kazoo's ERROR lines stay: a callback of theirs that raised is one."""
+    from types import SimpleNamespace
+
+    from harness.grading.plugin import printed_by
+    lines = ["kazoo.client WARNING: Connection dropped: socket connection broken",
+             "kazoo.client WARNING: Transition to CONNECTING",
+             "candidate 2 leads",
+             "kazoo.client INFO: Zookeeper connection established, state: CONNECTED",
+             "kazoo.handlers.threading ERROR: Exception in worker queue thread (KeyError: 'x')"]
+    def printed(text_lines):
+        sandbox = SimpleNamespace(output=lambda since, lines: "\n".join(text_lines[-lines:]))
+        return printed_by(SimpleNamespace(_workshop_output=(sandbox, 0)))
+
+    shown = printed(lines)
+    assert "candidate 2 leads" in shown and "KeyError" in shown
+    assert "Connection dropped" not in shown and "connection established" not in shown
+    assert printed(lines[:2]) == "", "only kazoo's chatter: nothing to show"

@@ -408,10 +408,18 @@ def stacks_to_log(config) -> None:
     pytest_timeout.dump_stacks = dump_stacks
 
 
+# kazoo's own reconnect chatter ("Connection dropped", "Transition to CONNECTING"):
+# the checks' faults cause it, the learner did not print it. Its ERROR lines stay (a
+# callback of theirs that raised is one).
+KAZOO_CHATTER = re.compile(r"^kazoo(\.\w+)* (WARNING|INFO|DEBUG): ")
+
+
 def printed_by(item) -> str:
     """What the learner's code printed during this check, trimmed, for the failure message."""
     sandbox, mark = getattr(item, "_workshop_output", (None, 0))
-    text = sandbox.output(since=mark, lines=12) if sandbox is not None else ""
+    text = sandbox.output(since=mark, lines=60) if sandbox is not None else ""
+    text = "\n".join([line for line in text.splitlines()
+                      if not KAZOO_CHATTER.match(line)][-12:])
     if not text.strip():
         return ""
     return "\n  your code printed (last lines):\n    " + text.replace("\n", "\n    ")
