@@ -69,7 +69,7 @@ reset: install
 
 # grade a class: make grade SUBMISSIONS=folder [HIDDEN=folder]
 grade: up
-	$(PY) -m harness.grading.batch $(SUBMISSIONS) --out results/grades $(if $(HIDDEN),--hidden $(HIDDEN))
+	$(PY) -m harness.grading.batch $(SUBMISSIONS) --out results/grades $(if $(HIDDEN),--hidden $(HIDDEN)) $(if $(ENSEMBLES),--ensembles $(ENSEMBLES))
 
 # grade the class again after the checks changed: the earlier results are kept in
 # results/grades/history/<time>/, and what changed (marks, flipped checks) is printed

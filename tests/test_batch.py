@@ -107,3 +107,30 @@ def test_progress_says_done_rate_and_time_left():
     assert batch.progress(3, 10, 65) == "3 done in 1m05s, 2.8/min, about 2m32s left"
     assert batch.progress(10, 10, 400) == "10 done in 6m40s, 1.5/min, all done"
     assert batch.progress(1, 100, 12).endswith("about 19m48s left")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_side_by_side_ensembles_grade_lab5_at_once_and_are_taken_down(tmp_path, capsys):
+    """Lab 5's fault checks hold their ensemble's lock alone: two submissions on one
+    ensemble take turns, on two they do not. Same marks; the second ensemble is gone after."""
+    import socket
+
+    from harness.grading import side_ensembles
+    subs = tmp_path / "subs"
+    for name in ("first", "second"):
+        submissions.build(subs / name)
+    code = batch.main([str(subs), "--out", str(tmp_path / "out"), "--labs", "lab5",
+                       "--jobs", "2", "--ensembles", "2", "--timeout", "300"])
+    assert code == 0
+    with open(tmp_path / "out" / "grades.csv") as f:
+        rows = {r["submission"]: r for r in csv.DictReader(f)}
+    assert [float(rows[n]["lab5"]) for n in ("first", "second")] == [full("lab5")] * 2, rows
+    used = {json.loads((tmp_path / "out" / f"{n}.json").read_text())["ensemble_port_offset"]
+            for n in ("first", "second")}
+    assert used == {0, side_ensembles.OFFSETS[0]}, used
+    shown = capsys.readouterr().out
+    assert f"port offset {side_ensembles.OFFSETS[0]} up" in shown
+    port = 2181 + side_ensembles.OFFSETS[0]
+    with socket.socket() as s:
+        assert s.connect_ex(("127.0.0.1", port)) != 0, "the side ensemble still listens"

@@ -2,6 +2,7 @@
 
     python -m harness.grading.batch SUBMISSIONS --out results/ [--hidden DIR]
                                      [--jobs 2] [--timeout 900] [--labs lab1,lab3]
+                                     [--ensembles 2]
 
 SUBMISSIONS is a folder holding one entry per learner: a folder of lab
 notebooks, or a .zip of one. For each entry only the lab notebooks named in
@@ -31,7 +32,7 @@ import zipfile
 from pathlib import Path
 
 from .. import manifest
-from . import platforms, regrade, submissions
+from . import platforms, regrade, side_ensembles, submissions
 
 
 def unpack(entry: Path, dest: Path) -> Path:
@@ -59,12 +60,18 @@ def entries(folder: Path) -> list[Path]:
 
 
 def grade_one(entry: Path, out: Path, labs: list[str] | None, hidden: Path | None,
-              timeout: float, seed: int | None) -> dict:
+              timeout: float, seed: int | None, envs=None) -> dict:
     name = entry.stem if entry.suffix == ".zip" else entry.name
     t0 = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="batch-") as tmp:
-        sub = unpack(entry, Path(tmp) / "submission")
-        run = submissions.grade(sub, labs=labs, timeout=timeout, hidden=hidden, seed=seed)
+    env = envs.get() if envs is not None else {}       # an ensemble of its own while it grades
+    try:
+        with tempfile.TemporaryDirectory(prefix="batch-") as tmp:
+            sub = unpack(entry, Path(tmp) / "submission")
+            run = submissions.grade(sub, labs=labs, timeout=timeout, hidden=hidden, seed=seed,
+                                    env=env)
+    finally:
+        if envs is not None:
+            envs.put(env)
     seconds = time.monotonic() - t0
     data = run["results"]
     row = {"submission": name, "seconds": round(seconds, 1)}
@@ -84,6 +91,7 @@ def grade_one(entry: Path, out: Path, labs: list[str] | None, hidden: Path | Non
                          else f"crashed (exit {run['exit_code']}): partial results"
                          if run["exit_code"] not in (0, 1)
                          else "infrastructure errors: regrade" if row["infra_errors"] else "graded")
+    data["ensemble_port_offset"] = int(env.get("ZK_WORKSHOP_PORT_OFFSET", 0))
     (out / f"{name}.json").write_text(json.dumps(data, indent=2))
     return row
 
@@ -110,6 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=900, help="seconds per submission")
     ap.add_argument("--labs", default="", help="comma-separated lab keys (default: all)")
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--ensembles", type=int, default=1,
+                    help="ensembles side by side (local JVMs on other ports): a submission's "
+                         "fault checks then wait only for those on its own ensemble")
     ap.add_argument("--regrade", action="store_true",
                     help="keep OUT's earlier results in OUT/history/<time>/ and print what changed")
     ap.add_argument("--lms-csv", type=Path, default=None, help="also write a Canvas gradebook CSV here")
@@ -128,10 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     earlier = regrade.snapshot(args.out) if args.regrade else None
     labs = [k for k in args.labs.split(",") if k] or None
     rows = []
-    print(f"grading {len(todo)} submission(s), {args.jobs} at a time")
+    print(f"grading {len(todo)} submission(s), {args.jobs} at a time"
+          + (f", on {args.ensembles} ensembles" if args.ensembles > 1 else ""))
     started = time.monotonic()
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-        futures = {pool.submit(grade_one, e, args.out, labs, args.hidden, args.timeout, args.seed): e
+    with side_ensembles.side_by_side(args.ensembles) as envs, \
+            concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futures = {pool.submit(grade_one, e, args.out, labs, args.hidden, args.timeout, args.seed,
+                               envs): e
                    for e in todo}
         for n, fut in enumerate(concurrent.futures.as_completed(futures), start=1):
             row = fut.result()

@@ -111,7 +111,7 @@ def build(dest: Path, base: Path = REPO / "solutions", overrides: dict[str, str]
 
 def grade(submission: Path, labs: list[str] | None = None, timeout: float = 600,
           extra_args: list[str] | None = None, seed: int | None = None,
-          hidden: Path | None = None) -> dict:
+          hidden: Path | None = None, env: dict | None = None) -> dict:
     """Run the checks on ``submission`` in a fresh process; return the JSON results.
 
     The checks always come from this repository; the process starts in it with
@@ -135,7 +135,8 @@ def grade(submission: Path, labs: list[str] | None = None, timeout: float = 600,
            "--confcutdir", str(REPO), *(extra_args or [])]
     if seed is not None:
         cmd += ["--seed", str(seed)]
-    env = dict(os.environ, ZK_WORKSHOP_NAMESPACE=f"/grading/{uuid.uuid4().hex[:10]}")
+    env = dict(os.environ, **(env or {}),       # env: another ensemble (side_ensembles.py)
+               ZK_WORKSHOP_NAMESPACE=f"/grading/{uuid.uuid4().hex[:10]}")
     try:
         proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True,
                               timeout=timeout)
