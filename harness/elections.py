@@ -35,8 +35,16 @@ _CONS = re.compile(r"recved=(\d+),sent=(\d+),sid=0x([0-9a-f]+)")
 
 
 def seq(node):
-    """Sequence number of a node path or name, parsed here (not with your Lab 2)."""
-    return int(node.rsplit("-n_", 1)[1])
+    """Sequence number of a node path or name, parsed here (not with your Lab 2).
+
+    The path comes from the learner's candidate (its ``node``): one that is not a
+    sequential node's path is their mistake, said as such, never the grader's error."""
+    try:
+        return int(str(node).rsplit("-n_", 1)[1])
+    except (IndexError, ValueError):
+        raise CheckFailure(f"A candidate's node is {node!r}: not the path of a sequential node "
+                           "(it ends in -n_ and the number ZooKeeper appended). Keep the path "
+                           "zk.create(..., sequence=True) returns.") from None
 
 
 def real_client(zk):
@@ -91,7 +99,7 @@ def describe(cands):
         a = c.attrs("node", "is_leader")
         try:
             number = seq(a["node"])
-        except (AttributeError, IndexError, ValueError):
+        except CheckFailure:
             number = repr(a["node"])
         parts.append(f"{c.label} seq {number}{' LEADER' if a['is_leader'] else ''}")
     return ", ".join(parts)

@@ -154,7 +154,7 @@ def _numbers(cands) -> str:
     for c in cands:
         try:
             parts.append(f"{c.label} seq {seq(c.node)}")
-        except (AttributeError, IndexError, ValueError):
+        except CheckFailure:
             parts.append(f"{c.label} node {c.node!r}")
     return ", ".join(parts)
 

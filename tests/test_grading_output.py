@@ -168,3 +168,13 @@ def test_what_your_code_printed_leaves_out_kazoos_reconnect_chatter():
     assert "candidate 2 leads" in shown and "KeyError" in shown
     assert "Connection dropped" not in shown and "connection established" not in shown
     assert printed(lines[:2]) == "", "only kazoo's chatter: nothing to show"
+
+
+def test_a_candidate_node_that_is_no_sequential_path_is_the_learners_failure(tmp_path):
+    """A lab 2 volunteer() that returns the path it asked for ('...-n_') gives every lab 4
+    candidate such a node: the checks that parse it say so, and none stops on an error of
+    its own (the class of 30 found five that did: int('') in the grader)."""
+    checks = graded_with(tmp_path, {"lab2": "lab2_returns_requested_path"}, "lab4")
+    assert checks
+    infra = [c["name"] for c in checks if c["status"] != "passed" and c["status"] != "failed"]
+    assert not infra, infra
