@@ -37,7 +37,6 @@ import csv
 import io
 import json
 import math
-import os
 import sys
 import tempfile
 import time
