@@ -249,7 +249,6 @@ class Trials:
                "resigned candidate must set no new watch (in your callback, check that you still "
                "take part before reading the children with a watch).")
 
-
     def judge_callback_errors(self) -> None:
         """No callback on the racer's client raised while it held only resigned candidates.
 

@@ -13,6 +13,7 @@ class end to end and holds the marks to it.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import random
 import shutil
@@ -25,7 +26,8 @@ from . import submissions
 WRONG = manifest.REPO / "tests" / "wrong_solutions"
 
 
-def users_of(key: str) -> set[str]:
+@functools.lru_cache(maxsize=None)
+def users_of(key: str) -> frozenset[str]:
     """The labs whose solved cells import lab ``key``'s module."""
     module = manifest.by_key(key).module
     found = set()
@@ -33,7 +35,7 @@ def users_of(key: str) -> set[str]:
         cells = loader.solution_cells(manifest.REPO / "solutions" / lab.notebook)
         if any(f"from {module} import" in src or f"import {module}" in src for _, src in cells):
             found.add(lab.key)
-    return found
+    return frozenset(found)
 
 
 def build_class(dest: Path, size: int = 30, seed: int = 1) -> dict:
@@ -75,23 +77,6 @@ def build_class(dest: Path, size: int = 30, seed: int = 1) -> dict:
     return expected
 
 
-def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m harness.grading.classgen",
-                                 description=__doc__.split("\n\n")[0])
-    ap.add_argument("dest", type=Path)
-    ap.add_argument("--size", type=int, default=30)
-    ap.add_argument("--seed", type=int, default=1)
-    args = ap.parse_args(argv)
-    expected = build_class(args.dest, args.size, args.seed)
-    print(f"wrote {len(expected)} submissions to {args.dest / 'submissions'} "
-          f"and {args.dest / 'expected.json'}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
-
-
 def discrepancies(expected: dict, rows: dict) -> list[str]:
     """What in a graded class (grades.csv rows by submission) breaks expected.json's rules."""
     full = {lab.key: lab.points for lab in manifest.labs()}
@@ -112,3 +97,21 @@ def discrepancies(expected: dict, rows: dict) -> list[str]:
         if want["loses"] and float(row[want["loses"]]) >= full[want["loses"]] - 1e-6:
             found.append(f"{name}: {want['loses']} {row[want['loses']]} (its mistake was not caught)")
     return found
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(prog="python -m harness.grading.classgen",
+                                 description=__doc__.split("\n\n")[0])
+    ap.add_argument("dest", type=Path)
+    ap.add_argument("--size", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=1)
+    args = ap.parse_args(argv)
+    expected = build_class(args.dest, args.size, args.seed)
+    print(f"wrote {len(expected)} submissions to {args.dest / 'submissions'} "
+          f"and {args.dest / 'expected.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
+
