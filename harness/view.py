@@ -473,12 +473,7 @@ class LiveView:
         """Start ZooKeeper server ``i`` again; returns once it serves (or after ``timeout``)."""
         try:
             with self._action(f"restart zoo{i}"):
-                self.ens.start(i)
-                # A bounded wait inside an action (not the view's update loop): a restarted
-                # server tells no client that it serves again.
-                deadline = time.monotonic() + timeout
-                while time.monotonic() < deadline and self.ens.mode(i) not in SERVING_MODES:
-                    time.sleep(0.2)
+                self._start_and_wait(i, timeout)
         finally:
             if i in self._killed and self.ens.mode(i) in SERVING_MODES:
                 self._killed.discard(i)
@@ -486,14 +481,19 @@ class LiveView:
         self._refresh_now()
         self._rerender()
 
+    def _start_and_wait(self, i: int, timeout: float) -> None:
+        self.ens.start(i)
+        # A bounded wait (not the view's update loop): a restarted server tells no
+        # client that it serves again.
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.ens.mode(i) not in SERVING_MODES:
+            time.sleep(0.2)
+
     def _restart_killed(self) -> None:
         """On close: start again what this view killed, and let go of the fault lock."""
         for i in sorted(self._killed):
             try:
-                self.ens.start(i)
-                deadline = time.monotonic() + 30
-                while time.monotonic() < deadline and self.ens.mode(i) not in SERVING_MODES:
-                    time.sleep(0.2)
+                self._start_and_wait(i, 30.0)
             except Exception as e:           # said, not raised: close() must finish
                 print(f"LiveView: could not restart zoo{i} ({e}); `make up` starts it.")
             finally:
