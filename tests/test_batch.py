@@ -12,8 +12,8 @@ import pytest
 
 pytestmark = [pytest.mark.runs_checks]
 
-from harness import manifest
-from harness.grading import batch, submissions
+from harness import manifest, topology
+from harness.grading import batch, side_ensembles, submissions
 from harness.manifest import REPO
 
 LABS = ["lab1", "lab2", "lab3", "lab4"]
@@ -107,6 +107,17 @@ def test_progress_says_done_rate_and_time_left():
     assert batch.progress(3, 10, 65) == "3 done in 1m05s, 2.8/min, about 2m32s left"
     assert batch.progress(10, 10, 400) == "10 done in 6m40s, 1.5/min, all done"
     assert batch.progress(1, 100, 12).endswith("about 19m48s left")
+
+
+def test_side_ensembles_ports_are_all_usable_and_never_shared():
+    """Every side ensemble can start: its ports lie below the ephemeral range, and
+    none is a port of another ensemble (side or reserved) or of JupyterLab."""
+    taken = {8888: "JupyterLab"}
+    for offset in side_ensembles.RESERVED_OFFSETS + side_ensembles.OFFSETS:
+        for server in topology.servers(offset):        # raises if a port is unusable
+            for port in (server.client_port, server.peer_port, server.election_port):
+                assert port not in taken, f"offset {offset}: port {port} is also {taken[port]}'s"
+                taken[port] = f"offset {offset}"
 
 
 @pytest.mark.slow

@@ -87,6 +87,7 @@ def pytest_configure(config):
     seed = config.getoption("seed")
     config._workshop_seed = seed if seed is not None else random.SystemRandom().randrange(10**6)
     config._workshop_results = []
+    config._workshop_seconds = {}      # nodeid -> seconds spent in set-up, run and tear-down
     config._workshop_load_errors = {}
     config._workshop_hung_labs = set()
     config.pluginmanager.register(ResultRecorder(config), "workshop-result-recorder")
@@ -514,10 +515,21 @@ class ResultRecorder:
         self.config = config
 
     def pytest_runtest_logreport(self, report):
+        took = self.config._workshop_seconds
+        took[report.nodeid] = took.get(report.nodeid, 0.0) + report.duration
         if report.when == "call" or (report.when == "setup" and not report.passed):
             _record(self.config, report)
-        elif report.when == "teardown" and report.failed:
-            _record(self.config, report)
+        elif report.when == "teardown":
+            if report.failed:
+                _record(self.config, report)
+            else:
+                _add_teardown_time(self.config, report)
+
+
+def _add_teardown_time(config, report):
+    done = next((r for r in config._workshop_results if r.nodeid == report.nodeid), None)
+    if done is not None:
+        done.seconds = round(config._workshop_seconds.get(report.nodeid, 0.0), 2)
 
 
 def _record(config, report):
@@ -530,11 +542,14 @@ def _record(config, report):
     else:
         status = getattr(report, "workshop_status", scoring.FAILED)
         message = getattr(report, "workshop_message", None) or str(report.longrepr)[-2000:]
+    seconds = round(config._workshop_seconds.get(report.nodeid, 0.0), 2)
     if previous is not None:          # a teardown error after a pass still fails the check
+        previous.seconds = seconds
         if status != scoring.PASSED and previous.status == scoring.PASSED:
             previous.status, previous.message = status, message
         return
-    results.append(scoring.CheckResult(lab, name, report.nodeid, status, message))
+    results.append(scoring.CheckResult(lab, name, report.nodeid, status, message,
+                                       seconds=seconds))
     write_json(config)     # after every check: a run cut off by its time limit keeps what it did
 
 

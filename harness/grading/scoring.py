@@ -22,6 +22,7 @@ class CheckResult:
     points: float = 0.0
     max_points: float = 0.0
     hidden: bool = False  # an instructor's --hidden check (Gradescope shows it after publishing)
+    seconds: float = 0.0  # set-up + run + tear-down: where a grading's time went
 
 
 @dataclass

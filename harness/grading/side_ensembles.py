@@ -20,8 +20,14 @@ import tempfile
 
 from ..manifest import REPO
 
-# 20000 is the benchmark's private ensemble; these leave room for its ports.
-OFFSETS = [10000, 30000, 40000, 50000]
+# Port offsets of the side ensembles. Every port must stay below Linux's
+# ephemeral range (topology.servers refuses others), and no port of one may be a
+# port of another or of the offsets kept for other uses (0: the workshop's own;
+# 10000 launcher tests, 15000 Docker tests, 20000 bench, 25000 an unreachable
+# ensemble): steps of 2000 never make a client port of one the peer or election
+# port of another (those lie 707 and 1707 apart). tests/test_batch.py checks it.
+OFFSETS = [11100, 13100, 17100, 19100, 21100, 23100, 27100]
+RESERVED_OFFSETS = [0, 10000, 15000, 20000, 25000]
 
 
 def _launcher(cmd: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
