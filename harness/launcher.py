@@ -43,6 +43,21 @@ def log_path(server: topology.Server) -> Path:
     return server_dir(server) / "server.log"
 
 
+LOG_ROTATE_BYTES = 32 * 2**20
+
+
+def rotate_log(server: topology.Server) -> None:
+    """A log past 32 MB becomes server.log.1 (the one before is dropped) when its server
+    starts: fault checks restart servers thousands of times over a course, and one
+    log had reached 230 MB here."""
+    log = log_path(server)
+    try:
+        if log.stat().st_size > LOG_ROTATE_BYTES:
+            log.replace(log.with_name(log.name + ".1"))
+    except FileNotFoundError:
+        pass
+
+
 # --- finding ZooKeeper -------------------------------------------------------
 
 MISSING_ZOOKEEPER = (
@@ -237,12 +252,13 @@ def _start_server(server: topology.Server) -> int:
     (data / "myid").write_text(f"{server.id}\n")
     cfg = folder / "zoo.cfg"
     cfg.write_text(zoo_cfg(server))
-    cmd = [java(), "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:-UsePerfData",
+    cmd = [java(), "-Xms32m", f"-Xmx{topology.SERVER_HEAP_MB}m", *topology.SERVER_JVM_FLAGS,
            "-Djava.net.preferIPv4Stack=true",
            "-Dorg.slf4j.simpleLogger.showDateTime=true",
            "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
            "-cp", classpath(),
            "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(cfg)]
+    rotate_log(server)
     with open(log_path(server), "ab") as log:
         log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} starting {server.name}\n".encode())
         log.flush()

@@ -90,3 +90,18 @@ def test_up_restarts_a_server_whose_config_is_out_of_date(tmp_path):
     finally:
         run(tmp_path, "down")
     assert java_processes(tmp_path) == []
+
+
+def test_a_long_log_is_rotated_when_its_server_starts(tmp_path, monkeypatch):
+    from harness import launcher, topology
+    monkeypatch.setenv("ZK_WORKSHOP_STATE", str(tmp_path))
+    monkeypatch.setattr(launcher, "LOG_ROTATE_BYTES", 100)
+    server = topology.servers(OFFSET)[0]
+    log = launcher.log_path(server)
+    log.parent.mkdir(parents=True)
+    log.write_text("short\n")
+    launcher.rotate_log(server)
+    assert log.read_text() == "short\n"            # under the limit: kept as it is
+    log.write_text("x" * 101)
+    launcher.rotate_log(server)
+    assert not log.exists() and (tmp_path / server.name / "server.log.1").read_text() == "x" * 101

@@ -45,6 +45,10 @@ def test_local_config_matches_the_compose_settings(tmp_path):
     extra = env["ZOO_CFG_EXTRA"].split()     # the image appends each word to zoo.cfg
     assert f"forceSync={cfg['forceSync']}" in extra
     assert f"maxSessionTimeout={cfg['maxSessionTimeout']}" in extra
+    assert f"snapCount={cfg['snapCount']}" in extra
+    assert env["JVMFLAGS"].split() == list(topology.SERVER_JVM_FLAGS)
+    assert cfg["autopurge.snapRetainCount"] == env["ZOO_AUTOPURGE_SNAPRETAINCOUNT"]
+    assert cfg["autopurge.purgeInterval"] == env["ZOO_AUTOPURGE_PURGEINTERVAL"]
     assert cfg["clientPortAddress"] == "127.0.0.1"
     assert cfg["clientPort"] == "2181"
     assert [cfg[f"server.{s.id}"] for s in topology.SERVERS] == [
