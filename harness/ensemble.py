@@ -105,6 +105,10 @@ class LocalBackend:
     def log_hint(self, i) -> str:
         return str(launcher.log_path(self._server(i)))
 
+    def revivable(self, i) -> bool:
+        """Down because its database could not be loaded (start() deletes it first)."""
+        return not self.running(i) and launcher.database_broken(self._server(i))
+
 
 PROJECT_LABEL = "com.docker.compose.project"
 SERVICE_LABEL = "com.docker.compose.service"
@@ -661,11 +665,17 @@ class Ensemble:
             return False
         return synced == str(len(self.servers) - 1)
 
-    def wait_all_serving(self, timeout: float = 30.0) -> None:
+    def wait_all_serving(self, timeout: float = 30.0, revive: bool = False) -> None:
+        """Wait until every server serves; ``revive``: start again a server that died
+        at start because it could not load its database (launcher.database_broken)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.all_in_sync():
                 return
+            if revive and hasattr(self.backend, "revivable"):
+                for s in self.servers:
+                    if self.backend.revivable(s.id):
+                        self.backend.start(s.id)
             time.sleep(0.05)
         raise EnsembleError(self.describe_trouble(f"not all servers serve after {timeout:.0f} s"))
 
@@ -676,7 +686,7 @@ class Ensemble:
                 self.backend.resume(s.id)
             elif not self.backend.running(s.id):
                 self.backend.start(s.id)
-        self.wait_all_serving(timeout)
+        self.wait_all_serving(timeout, revive=True)
 
     def logs(self, i: int, tail: int = 50) -> str:
         """The last ``tail`` lines of server i's own log (server.log, or `docker logs`)."""

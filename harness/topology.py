@@ -130,9 +130,11 @@ def common_settings() -> dict[str, str]:
         # snapshot. ZooKeeper's default (a snapshot every ~100,000 transactions)
         # let a long-lived teaching ensemble replay hundreds of logs (160 MB) at
         # each restart of a fault check: ~4 s of CPU and 2 s before it served.
-        # Checks write thousands of small transactions and the tree stays small:
-        # a snapshot every ~1,000 costs little and keeps a restart short.
-        "snapCount": "1000",
+        # Not much lower: a snapshot taken while a grading run deletes its
+        # namespaces can be one ZooKeeper 3.8 cannot load (ZOOKEEPER-4846; at a
+        # snapshot every ~1,000 a server was lost so every few minutes of
+        # grading; the launcher deletes such a database, launcher.database_broken).
+        "snapCount": "10000",
         # ...and old snapshots and logs are deleted hourly (the default keeps them all).
         "autopurge.snapRetainCount": "3",
         "autopurge.purgeInterval": "1",

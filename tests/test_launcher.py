@@ -105,3 +105,25 @@ def test_a_long_log_is_rotated_when_its_server_starts(tmp_path, monkeypatch):
     log.write_text("x" * 101)
     launcher.rotate_log(server)
     assert not log.exists() and (tmp_path / server.name / "server.log.1").read_text() == "x" * 101
+
+
+def test_a_database_zookeeper_cannot_load_is_deleted_before_the_next_start(tmp_path, monkeypatch):
+    """ZOOKEEPER-4846: the server's last start died loading its snapshot; the next
+    start deletes that database (the server then takes the leader's), and only then."""
+    from harness import launcher, topology
+    monkeypatch.setenv("ZK_WORKSHOP_STATE", str(tmp_path))
+    server = topology.servers(OFFSET)[0]
+    snapshots = launcher.server_dir(server) / "data" / "version-2"
+    snapshots.mkdir(parents=True)
+    (snapshots / "snapshot.1").write_text("x")
+    log = launcher.log_path(server)
+    log.write_text("\n=== 2026-11-28 01:21:05 starting zoo1\nERROR: ACL not available for long 8130\n"
+                   "java.lang.RuntimeException: Failed to fetch acls for 8130\n"
+                   "\n=== 2026-11-28 01:22:00 starting zoo1\nINFO all well\n")
+    assert not launcher.database_broken(server)         # an earlier start's failure only
+    log.write_text(log.read_text() + "\n=== 2026-11-28 01:23:00 starting zoo1\n"
+                   "java.lang.RuntimeException: Failed to fetch acls for 8130\n")
+    assert launcher.database_broken(server)
+    launcher.set_database_aside(server)
+    assert not snapshots.exists()
+    assert not launcher.database_broken(server), "the note it leaves must not read as a failure"
