@@ -145,3 +145,18 @@ def test_side_by_side_ensembles_grade_lab5_at_once_and_are_taken_down(tmp_path, 
     port = 2181 + side_ensembles.OFFSETS[0]
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the side ensemble still listens"
+
+
+def test_the_longest_gradings_start_first(tmp_path):
+    """Finished work (lab 5 waits for real session timeouts) goes before half-done work,
+    and untouched starters (every check fails at once) come last."""
+    starter = submissions.build(tmp_path / "a_starter", base=REPO / "labs")
+    half = submissions.build(tmp_path / "b_half", base=REPO / "labs")
+    for key in ("lab1", "lab2"):
+        nb = manifest.by_key(key).notebook
+        shutil.copy(REPO / "solutions" / nb, half / nb)
+    finished = submissions.build(tmp_path / "c_finished")
+    assert batch.attempted(starter) == []
+    assert batch.attempted(half) == ["lab1", "lab2"]
+    order = batch.longest_first({p: p for p in (starter, half, finished)})
+    assert order == [finished, half, starter]
