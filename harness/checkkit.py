@@ -28,15 +28,23 @@ def expect(condition, message: str) -> None:
 
 
 def wait_until(predicate: Callable[[], object], timeout: float, interval: float = 0.01):
-    """Return the predicate's first truthy value, or None once ``timeout`` passes."""
-    deadline = time.monotonic() + timeout
+    """Return the predicate's first truthy value, or None once ``timeout`` passes.
+
+    Polls every ``interval`` at first, then more slowly (a twentieth of the time
+    waited so far, at most 0.1 s): what comes at once is seen at once, and wrong
+    code that never gets there costs a few dozen reads of the sandbox, not five
+    hundred (a class graded five at a time is short of CPU, not of waiting).
+    """
+    start = time.monotonic()
+    deadline = start + timeout
     while True:
         value = predicate()
         if value:
             return value
-        if time.monotonic() >= deadline:
+        now = time.monotonic()
+        if now >= deadline:
             return None
-        time.sleep(interval)
+        time.sleep(min(max(interval, (now - start) / 20, 0), 0.1, deadline - now))
 
 
 def holds_for(predicate: Callable[[], object], duration: float, interval: float = 0.01) -> bool:
