@@ -44,7 +44,7 @@ def wait_until(predicate: Callable[[], object], timeout: float, interval: float 
         now = time.monotonic()
         if now >= deadline:
             return None
-        time.sleep(min(max(interval, (now - start) / 20, 0), 0.1, deadline - now))
+        time.sleep(min(max(interval, (now - start) / 20), 0.1, deadline - now))
 
 
 def holds_for(predicate: Callable[[], object], duration: float, interval: float = 0.01) -> bool:

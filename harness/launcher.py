@@ -43,9 +43,6 @@ def log_path(server: topology.Server) -> Path:
     return server_dir(server) / "server.log"
 
 
-LOG_ROTATE_BYTES = 32 * 2**20
-
-
 # ZOOKEEPER-4846: a snapshot is taken while requests go on, so it can name an
 # ACL that a node deleted meanwhile took with it; ZooKeeper 3.8 then cannot
 # load that snapshot and exits at every start ("Failed to fetch acls for N").
@@ -74,6 +71,9 @@ def set_database_aside(server: topology.Server) -> None:
         # (not quoting BROKEN_DATABASE: this line must not look like the failure)
         log.write(f"\n=== {time.strftime('%Y-%m-%d %H:%M:%S')} database deleted: ZooKeeper "
                   "could not load it (ZOOKEEPER-4846); it takes the leader's copy\n".encode())
+
+
+LOG_ROTATE_BYTES = 32 * 2**20
 
 
 def rotate_log(server: topology.Server) -> None:
