@@ -69,12 +69,12 @@ reset: install
 
 # grade a class: make grade SUBMISSIONS=folder [HIDDEN=folder]
 grade: up
-	$(PY) -m harness.grading.batch $(SUBMISSIONS) --out results/grades $(if $(HIDDEN),--hidden $(HIDDEN)) $(if $(JOBS),--jobs $(JOBS)) $(if $(ENSEMBLES),--ensembles $(ENSEMBLES))
+	$(PY) -m harness.grading.batch $(SUBMISSIONS) --out results/grades $(if $(HIDDEN),--hidden $(HIDDEN)) $(if $(JOBS),--jobs $(JOBS)) $(if $(ENSEMBLES),--ensembles $(ENSEMBLES)) $(if $(SEED),--seed $(SEED))
 
 # grade the class again after the checks changed: the earlier results are kept in
 # results/grades/history/<time>/, and what changed (marks, flipped checks) is printed
 regrade: up
-	$(PY) -m harness.grading.batch $(SUBMISSIONS) --out results/grades --regrade $(if $(HIDDEN),--hidden $(HIDDEN)) $(if $(JOBS),--jobs $(JOBS)) $(if $(ENSEMBLES),--ensembles $(ENSEMBLES))
+	$(PY) -m harness.grading.batch $(SUBMISSIONS) --out results/grades --regrade $(if $(HIDDEN),--hidden $(HIDDEN)) $(if $(JOBS),--jobs $(JOBS)) $(if $(ENSEMBLES),--ensembles $(ENSEMBLES)) $(if $(SEED),--seed $(SEED))
 
 # Gradescope's autograder zip (setup.sh, run_autograder, the grader; hidden checks
 # from HIDDEN=folder): upload dist/gradescope-autograder.zip. See docs/classroom.md.
