@@ -299,19 +299,26 @@ _PHASES = ("I: Retrieving Release", "I: Validating Packages", "I: Resolving depe
            "I: Base system installed successfully")
 
 
-def build_base(client, log=print) -> str:
-    """debootstrap a root file system and import it as the base image; return its name."""
+def build_rootfs_image(client, repository: str, tag: str, packages, labels: dict,
+                       prepare=None, log=print) -> str:
+    """debootstrap ``packages`` into a root file system and import it as ``repository:tag``.
+
+    ``prepare(rootfs)``, if given, runs before the import (the root file system is
+    complete) and returns more labels. Also the base of the classroom platforms'
+    stand-in images (harness/grading/platform_images.py).
+    """
+    name = f"{repository}:{tag}"
     blocker = build_blocker()
     if blocker:
-        raise ImageError(f"the workshop's own ZooKeeper image cannot be built here: {blocker}")
+        raise ImageError(f"the image {name} cannot be built here: {blocker}")
     debootstrap = _ensure_debootstrap(log)
     mirror = debian_mirror()
     workdir = Path(tempfile.mkdtemp(prefix="zkw-image-", dir="/var/tmp"))
     rootfs = workdir / "rootfs"
     logfile = workdir.with_suffix(".log")
-    cmd = [debootstrap, "--variant=minbase", f"--include={','.join(PACKAGES)}",
+    cmd = [debootstrap, "--variant=minbase", f"--include={','.join(packages)}",
            "--components=main", SUITE, str(rootfs), mirror]
-    log(f"debootstrap {SUITE} with {', '.join(PACKAGES)} from {mirror} (a few minutes; log {logfile})")
+    log(f"debootstrap {SUITE} with {', '.join(packages)} from {mirror} (a few minutes; log {logfile})")
     t0 = time.monotonic()
     try:
         with open(logfile, "w") as out:
@@ -325,34 +332,42 @@ def build_base(client, log=print) -> str:
         if rc != 0:
             tail = " | ".join(logfile.read_text().strip().splitlines()[-3:])
             raise ImageError(f"debootstrap failed ({tail}); full log: {logfile}")
-        version = subprocess.run(
-            ["dpkg-query", f"--admindir={rootfs}/var/lib/dpkg", "-W", "-f=${Version}",
-             "libzookeeper-java"], capture_output=True, text=True).stdout.strip() or "?"
+        labels = {**labels, **(prepare(rootfs) if prepare else {})}
         # what apt downloaded has been installed: the .deb files are dead weight
         for junk in glob.glob(f"{rootfs}/var/cache/apt/archives/*.deb") + \
                 glob.glob(f"{rootfs}/var/lib/apt/lists/*_*"):
             os.unlink(junk)
         shutil.rmtree(rootfs / "usr/share/man", ignore_errors=True)
-        log(f"  {time.monotonic() - t0:5.0f} s  importing the root file system as {base_image()}")
+        log(f"  {time.monotonic() - t0:5.0f} s  importing the root file system as {name}")
         tar = subprocess.Popen(["tar", "--numeric-owner", "-C", str(rootfs), "-c", "."],
                                stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
         try:
-            client.api.import_image(src=tar.stdout, repository=BASE_REPOSITORY, tag=SUITE,
+            client.api.import_image(src=tar.stdout, repository=repository, tag=tag,
                                     stream_src=True,
-                                    changes=[f"LABEL {LABEL}={base_recipe()}",
-                                             f"LABEL org.zk-workshop.zookeeper={version}",
+                                    changes=[*(f"LABEL {k}={v}" for k, v in labels.items()),
                                              'CMD ["/bin/bash"]'])
         finally:
             tar.stdout.close()
             tar.wait()
-        if not find_image(client, base_image()):
-            raise ImageError(f"docker import did not produce {base_image()}")
+        if not find_image(client, name):
+            raise ImageError(f"docker import did not produce {name}")
         log(f"  {time.monotonic() - t0:5.0f} s  base image ready")
         logfile.unlink(missing_ok=True)          # kept only when the build failed
     finally:
         _remove_rootfs(rootfs)
         shutil.rmtree(workdir, ignore_errors=True)
-    return base_image()
+    return name
+
+
+def build_base(client, log=print) -> str:
+    """debootstrap a root file system and import it as the base image; return its name."""
+    def zookeeper_version(rootfs: Path) -> dict:
+        version = subprocess.run(
+            ["dpkg-query", f"--admindir={rootfs}/var/lib/dpkg", "-W", "-f=${Version}",
+             "libzookeeper-java"], capture_output=True, text=True).stdout.strip() or "?"
+        return {"org.zk-workshop.zookeeper": version}
+    return build_rootfs_image(client, BASE_REPOSITORY, SUITE, PACKAGES, {LABEL: base_recipe()},
+                              prepare=zookeeper_version, log=log)
 
 
 def build(client=None, rebuild: bool = False, log=print) -> str:
