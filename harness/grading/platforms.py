@@ -394,6 +394,16 @@ BUNDLE_FILES = ["harness", "checks", "labs.toml", "pyproject.toml", "requirement
 GRADESCOPE_DIR = REPO / "docs" / "classroom" / "gradescope"
 
 
+def grader_files() -> list[Path]:
+    """The grader's files (BUNDLE_FILES, folders walked): the bundle's, the PrairieLearn image's."""
+    out = []
+    for name in BUNDLE_FILES:
+        src = REPO / name
+        out += [src] if src.is_file() else sorted(
+            p for p in src.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return out
+
+
 def bundle(out: Path, hidden: Path | None = None) -> Path:
     """Gradescope's autograder zip: setup.sh and run_autograder at its root, the grader beside."""
     out = Path(out)
@@ -404,12 +414,8 @@ def bundle(out: Path, hidden: Path | None = None) -> Path:
             info.external_attr = 0o100755 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             zf.writestr(info, (GRADESCOPE_DIR / name).read_text())
-        for name in BUNDLE_FILES:
-            src = REPO / name
-            files = [src] if src.is_file() else sorted(
-                p for p in src.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-            for p in files:
-                zf.write(p, str(p.relative_to(REPO)))
+        for p in grader_files():
+            zf.write(p, str(p.relative_to(REPO)))
         if hidden:
             for p in sorted(Path(hidden).glob("test_lab*_*.py")):
                 zf.write(p, f"hidden/{p.name}")
