@@ -30,7 +30,8 @@ def client():
     try:
         c = dockerimage.connect(timeout=3600)
     except dockerimage.ImageError as e:
-        pytest.skip(f"no container run: {e}")
+        pytest.skip(f"no Docker engine answers, so no grading container runs (`bash .ci/platforms` "
+                    f"starts one): {e}")
     yield c
     c.close()
 
