@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import fourlw, topology
+from . import class_sharing, fourlw, topology
 
 SERVING_MODES = ("leader", "follower")
 
@@ -284,8 +284,10 @@ def _start_server(server: topology.Server) -> int:
     (data / "myid").write_text(f"{server.id}\n")
     cfg = folder / "zoo.cfg"
     cfg.write_text(zoo_cfg(server))
+    sharing = class_sharing.start_flags(folder, [server_dir(s) for s in topology.SERVERS],
+                                        java(), classpath(), topology.SERVER_JVM_FLAGS)
     cmd = [java(), "-Xms32m", f"-Xmx{topology.SERVER_HEAP_MB}m", *topology.SERVER_JVM_FLAGS,
-           "-Djava.net.preferIPv4Stack=true",
+           *sharing, "-Djava.net.preferIPv4Stack=true",
            "-Dorg.slf4j.simpleLogger.showDateTime=true",
            "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
            "-cp", classpath(),
@@ -311,7 +313,13 @@ def signal_server(server: topology.Server, sig: int) -> bool:
 def stop_server(server: topology.Server, sig: int = signal.SIGTERM, timeout: float = 10.0) -> None:
     """Stop (SIGTERM) or kill (SIGKILL) one server and wait until its process is gone."""
     with _server_lock(server):
-        _stop_server(server, sig, timeout)
+        # A second JVM for the same server (one started by hand, or left by a grader
+        # that died while starting one) would hold its folder and answer nothing:
+        # stop every one, not only the pid file's.
+        for _ in range(3):
+            if not read_pid(server):
+                break
+            _stop_server(server, sig, timeout)
 
 
 def _stop_server(server: topology.Server, sig: int, timeout: float) -> None:
@@ -402,6 +410,7 @@ def up(timeout: float = 30.0) -> dict[int, str]:
         wait_until_all_serve(timeout)
     current = modes()
     if all_serve(current):
+        build_class_archive()
         return current
     foreign = [s for s in topology.SERVERS if current[s.id] == "foreign"]
     if foreign:
@@ -418,7 +427,19 @@ def up(timeout: float = 30.0) -> dict[int, str]:
             os.kill(pid, signal.SIGCONT)
     for s in to_start:
         start_server(s)
-    return wait_until_all_serve(timeout)
+    current = wait_until_all_serve(timeout)
+    build_class_archive()
+    return current
+
+
+def build_class_archive() -> bool:
+    """Once servers have served, archive the classes they loaded (class_sharing)."""
+    if not class_sharing.enabled():
+        return False
+    return class_sharing.build(
+        class_sharing.archive_path(java(), classpath(), topology.SERVER_JVM_FLAGS),
+        [server_dir(s) / class_sharing.LIST_NAME for s in topology.SERVERS],
+        java(), classpath(), topology.SERVER_JVM_FLAGS, settled=0)
 
 
 def down() -> None:

@@ -127,3 +127,67 @@ def test_a_database_zookeeper_cannot_load_is_deleted_before_the_next_start(tmp_p
     launcher.set_database_aside(server)
     assert not snapshots.exists()
     assert not launcher.database_broken(server), "the note it leaves must not read as a failure"
+
+
+def maps_archive(pid: str, archive) -> bool:
+    with open(f"/proc/{pid}/maps") as f:
+        return str(archive) in f.read()
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_the_first_up_archives_the_servers_classes_and_later_starts_map_it(tmp_path):
+    """class_sharing: the first start writes the class list, up builds the archive,
+    and servers started afterwards map it (a real JVM's memory map says so)."""
+    cache = tmp_path / "cache"
+    env = {"ZK_WORKSHOP_CACHE": str(cache)}
+    try:
+        assert run(tmp_path, "up", extra_env=env).returncode == 0
+        archives = list(cache.glob("zookeeper-*.jsa"))
+        assert len(archives) == 1, f"no archive after the first up: {list(cache.iterdir())}"
+        lists = list((tmp_path / "state").glob("zoo*/classes.lst"))
+        assert len(lists) == 3 and all(len(p.read_text().splitlines()) > 500 for p in lists)
+        assert not any(maps_archive(p, archives[0]) for p in java_processes(tmp_path))
+        assert run(tmp_path, "down", extra_env=env).returncode == 0
+        assert run(tmp_path, "up", extra_env=env).returncode == 0
+        pids = java_processes(tmp_path)
+        assert len(pids) == 3 and all(maps_archive(p, archives[0]) for p in pids)
+        off = run(tmp_path, "down", extra_env=env), run(tmp_path, "up", extra_env={
+            **env, "ZK_WORKSHOP_CDS": "0"})
+        assert off[1].returncode == 0
+        assert not any(maps_archive(p, archives[0]) for p in java_processes(tmp_path))
+    finally:
+        run(tmp_path, "down", extra_env=env)
+    assert java_processes(tmp_path) == []
+
+
+def test_a_class_list_still_being_written_is_not_archived(tmp_path):
+    from harness import class_sharing
+    half = tmp_path / "classes.lst"
+    half.write_text("java/lang/Object id: 0\n" * 600 + "org/apache/zoo")
+    assert len(class_sharing._usable_list(half, settled=0)) == 600     # the half line dropped
+    assert class_sharing._usable_list(half, settled=60) is None       # too fresh: its JVM starts
+    half.write_text("java/lang/Object id: 0\n" * 10)
+    assert class_sharing._usable_list(half, settled=0) is None        # a server that died early
+
+
+def test_down_stops_every_process_of_a_server_not_only_the_pid_files(tmp_path):
+    """Two processes for one server (the pid file names one) both go."""
+    state = tmp_path / "state"
+    cfg = state / "zoo1" / "zoo.cfg"
+    cfg.parent.mkdir(parents=True)
+    cfg.write_text("")
+    # stand-ins with a server's command line; SIGTERM ends them as it ends a JVM
+    twins = [subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                               "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(cfg)])
+             for _ in range(2)]
+    (cfg.parent / "pid").write_text(str(twins[0].pid))
+    try:
+        res = run(tmp_path, "down")
+        assert res.returncode == 0, res.stderr
+        for p in twins:
+            p.wait(timeout=5)
+    finally:
+        for p in twins:
+            p.kill()
+    assert java_processes(tmp_path) == []
