@@ -11,6 +11,7 @@ Skipped when no Docker engine answers, or when the images are absent and cannot 
 built here (not root, no Debian mirror).
 """
 import json
+import re
 import shutil
 
 import jsonschema
@@ -126,3 +127,25 @@ def test_the_prairielearn_image_holds_the_bundles_files_and_no_answers():
     grader = {str(p.relative_to(REPO)) for p in platforms.grader_files()}
     assert files == grader | {"docs/classroom/prairielearn/Dockerfile",
                               "docs/classroom/prairielearn/run.sh", ".dockerignore"}
+
+
+def test_the_slow_layers_come_before_the_graders_code():
+    """Both Dockerfiles install Java, ZooKeeper and the Python environment before they copy
+    the grader's code, so that Docker's layer cache keeps those layers when only the code
+    changed. Gradescope's runs setup.sh up to the first line naming the harness (its checks),
+    then whole after the copy: the cut must leave the installs before it."""
+    gradescope = (platforms.GRADESCOPE_DIR / "Dockerfile").read_text()
+    m = re.search(r"sed '/(\w+)/,\$d' /autograder/source/setup.sh", gradescope)
+    assert m, "the first run of setup.sh: sed '/WORD/,$d' setup.sh"
+    lines = (platforms.GRADESCOPE_DIR / "setup.sh").read_text().splitlines()
+    cut = next(i for i, line in enumerate(lines) if m.group(1) in line)
+    before, after = "\n".join(lines[:cut]), "\n".join(lines[cut:])
+    assert "apt-get install" in before and "pip install -q -r requirements.txt" in before
+    assert not re.search(r"(apt-get|pip) install", after), \
+        "setup.sh installs after its checks: the cached layer lacks it"
+    early = "COPY source/setup.sh source/requirements.txt source/pyproject.toml /autograder/source/"
+    assert gradescope.index(early) < gradescope.index("bash /tmp/setup-environment.sh") \
+        < gradescope.index("COPY source /autograder/source") < gradescope.index("bash /autograder/source/setup.sh")
+    prairielearn = (platform_images.PRAIRIELEARN_DIR / "Dockerfile").read_text()
+    assert prairielearn.index("COPY requirements.txt pyproject.toml ./") \
+        < prairielearn.index("pip install -q -r requirements.txt") < prairielearn.index("COPY . /opt/zk-workshop")

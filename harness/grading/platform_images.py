@@ -25,7 +25,12 @@ for the RUN steps; nothing listens then). The stand-in trusts what the host trus
 the host's own CA certificates (/usr/local/share/ca-certificates) and /etc/pip.conf are
 copied in, so a TLS-inspecting proxy that the host's pip goes through works inside too.
 Each image carries a label with a hash of what made it and is rebuilt only when that
-changes (the stand-in's packages, a Dockerfile, a file of the grader).
+changes (the stand-in's packages, a Dockerfile, a file of the grader). A rebuild uses
+Docker's layer cache: both Dockerfiles install Java, ZooKeeper and the Python
+environment from setup.sh, requirements.txt and pyproject.toml alone, before the
+grader's code is copied, so a change to that code redoes only the last, cheap layers
+(the label, given at build time, is a last step of its own and spoils no cached
+layer). ``build --rebuild`` builds everything again, the stand-in too, without the cache.
 """
 from __future__ import annotations
 
@@ -130,14 +135,18 @@ def _drop_replaced(client, old, name: str) -> None:
             client.images.remove(old.id)
 
 
-def _docker_build(client, context: Path, dockerfile: Path, tag: str, recipe: str, log) -> None:
-    """A build with its steps logged as they go (they take minutes) and its tail on failure."""
+def _docker_build(client, context: Path, dockerfile: Path, tag: str, recipe: str, log,
+                  nocache: bool = False) -> None:
+    """A build with its steps logged as they go (they take minutes) and its tail on failure.
+    Layers whose inputs did not change are reused (``Using cache``) unless ``nocache``."""
     t0 = time.monotonic()
     old = dockerimage.find_image(client, tag)
     tail: collections.deque[str] = collections.deque(maxlen=25)
     stream = client.api.build(path=str(context), dockerfile=str(dockerfile), tag=tag,
                               buildargs={"BASE": standin_base()}, labels={LABEL: recipe},
-                              rm=True, forcerm=True, pull=False, network_mode="host", decode=True)
+                              rm=True, forcerm=True, pull=False, nocache=nocache,
+                              network_mode="host", decode=True)
+    cached = 0
     for chunk in stream:
         if "error" in chunk:
             raise ImageError(f"building {tag} failed: {chunk['error'].strip()}\n" + "".join(tail))
@@ -145,10 +154,11 @@ def _docker_build(client, context: Path, dockerfile: Path, tag: str, recipe: str
         tail.append(text)
         if text.startswith("Step "):
             log(f"  {time.monotonic() - t0:5.0f} s  {text.strip()[:110]}")
+        cached += text.strip() == "---> Using cache"
     if not _current(client, tag, recipe):
         raise ImageError(f"the build did not produce {tag}:\n" + "".join(tail))
     _drop_replaced(client, old, tag)
-    log(f"{tag} built in {time.monotonic() - t0:.0f} s")
+    log(f"{tag} built in {time.monotonic() - t0:.0f} s ({cached} steps from the layer cache)")
 
 
 def _unpacked_bundle(dest: Path) -> Path:
@@ -172,7 +182,8 @@ def build_gradescope(client, rebuild: bool = False, log=print) -> str:
         build_standin(client, log=log)
         shutil.copy(GRADESCOPE_DOCKERFILE, context / "Dockerfile")
         log(f"building {GRADESCOPE_IMAGE}: the bundle's setup.sh on {standin_base()}")
-        _docker_build(client, context, context / "Dockerfile", GRADESCOPE_IMAGE, recipe, log)
+        _docker_build(client, context, context / "Dockerfile", GRADESCOPE_IMAGE, recipe, log,
+                      nocache=rebuild)
     return GRADESCOPE_IMAGE
 
 
@@ -183,7 +194,8 @@ def build_prairielearn(client, rebuild: bool = False, log=print) -> str:
         return PRAIRIELEARN_IMAGE
     build_standin(client, log=log)
     log(f"building {PRAIRIELEARN_IMAGE} from docs/classroom/prairielearn/Dockerfile on {standin_base()}")
-    _docker_build(client, REPO, PRAIRIELEARN_DIR / "Dockerfile", PRAIRIELEARN_IMAGE, recipe, log)
+    _docker_build(client, REPO, PRAIRIELEARN_DIR / "Dockerfile", PRAIRIELEARN_IMAGE, recipe, log,
+                  nocache=rebuild)
     return PRAIRIELEARN_IMAGE
 
 
@@ -244,7 +256,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = ap.add_subparsers(dest="cmd", required=True)
     sub.add_parser("status", help="whether both images are here and current")
     b = sub.add_parser("build", help="the stand-in base and both images (reused when current)")
-    b.add_argument("--rebuild", action="store_true")
+    b.add_argument("--rebuild", action="store_true",
+                   help="build the stand-in and both images again, without Docker's layer cache")
     for name in ("gradescope", "prairielearn"):
         g = sub.add_parser(name, help=f"grade one submission in the {name} container")
         g.add_argument("submission", type=Path)
@@ -259,6 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             print("they can be built here" if not blocker else f"they cannot be built here: {blocker}")
         elif args.cmd == "build":
             t0 = time.monotonic()
+            if args.rebuild:                    # once, before the images built on it
+                build_standin(client, rebuild=True)
             build_gradescope(client, rebuild=args.rebuild)
             build_prairielearn(client, rebuild=args.rebuild)
             print(f"images ready in {time.monotonic() - t0:.0f} s")
