@@ -111,6 +111,24 @@ def pytest_collection_modifyitems(session, config, items):
     items.sort(key=lambda item: (first_seen[lab_of(item)],
                                  item.get_closest_marker("trials") is not None,
                                  position[id(item)]))
+    if config.getoption("tbstyle") == "auto":
+        for item in items:
+            if lab_of(item):
+                skip_pytest_traceback(item)
+
+
+def skip_pytest_traceback(item) -> None:
+    """Let pytest make no traceback of a lab check's failure.
+
+    The learner is shown the check's own message instead (pytest_runtest_makereport
+    puts it in place of the traceback), and pytest's traceback, which reads and parses
+    the source of every frame, cost a starter notebook about 90 ms per failing check:
+    half of its grading's time. --tb=long or short still gets pytest's own.
+    """
+    def placeholder(excinfo, *args, **kwargs):
+        return f"{excinfo.typename}: {excinfo.value}"[:2000]
+    item.repr_failure = placeholder
+    item._repr_failure_py = placeholder
 
 
 def pytest_report_header(config):
