@@ -587,9 +587,10 @@ class Ensemble:
         client learns of it when it reconnects (state LOST). If the original
         client wins the session back before the close lands, try again.
         """
-        if client.client_id is None:
+        held = client.client_id          # read once: the client may drop its session meanwhile
+        if held is None:
             raise EnsembleError("that client has no session (is it started and connected?)")
-        session_id, password = client.client_id
+        session_id, password = held
         lost = threading.Event()
 
         def listener(state):
