@@ -284,13 +284,14 @@ def _start_server(server: topology.Server) -> int:
     (data / "myid").write_text(f"{server.id}\n")
     cfg = folder / "zoo.cfg"
     cfg.write_text(zoo_cfg(server))
+    jvm, jars = java(), classpath()
     sharing = class_sharing.start_flags(folder, [server_dir(s) for s in topology.SERVERS],
-                                        java(), classpath(), topology.SERVER_JVM_FLAGS)
-    cmd = [java(), "-Xms32m", f"-Xmx{topology.SERVER_HEAP_MB}m", *topology.SERVER_JVM_FLAGS,
+                                        jvm, jars, topology.SERVER_JVM_FLAGS)
+    cmd = [jvm, "-Xms32m", f"-Xmx{topology.SERVER_HEAP_MB}m", *topology.SERVER_JVM_FLAGS,
            *sharing, "-Djava.net.preferIPv4Stack=true",
            "-Dorg.slf4j.simpleLogger.showDateTime=true",
            "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
-           "-cp", classpath(),
+           "-cp", jars,
            "org.apache.zookeeper.server.quorum.QuorumPeerMain", str(cfg)]
     rotate_log(server)
     with open(log_path(server), "ab") as log:
@@ -436,10 +437,11 @@ def build_class_archive() -> bool:
     """Once servers have served, archive the classes they loaded (class_sharing)."""
     if not class_sharing.enabled():
         return False
+    jvm, jars = java(), classpath()
     return class_sharing.build(
-        class_sharing.archive_path(java(), classpath(), topology.SERVER_JVM_FLAGS),
+        class_sharing.archive_path(jvm, jars, topology.SERVER_JVM_FLAGS),
         [server_dir(s) / class_sharing.LIST_NAME for s in topology.SERVERS],
-        java(), classpath(), topology.SERVER_JVM_FLAGS, settled=0)
+        jvm, jars, topology.SERVER_JVM_FLAGS, settled=0)
 
 
 def down() -> None:
