@@ -10,7 +10,6 @@ import re
 import uuid
 
 from harness.checkkit import expect, short, wait_until
-from harness.ensemble import EnsembleError
 
 MARKER = "-n_"
 
@@ -28,19 +27,8 @@ def number(name: str) -> int:
     return int(name.rpartition(MARKER)[2])
 
 
-def session_kept(zk, sid: int) -> None:
-    """Nothing in these checks breaks a session: if the client now holds another one,
-    the old one expired under it (a server restarting beside a busy grader), and the
-    nodes it owned went with it. That is no verdict on the learner's code."""
-    now = zk.client_id
-    if now is not None and now[0] != sid:
-        raise EnsembleError(f"the client's session 0x{sid:x} expired during a check that breaks "
-                            f"nothing (it now holds 0x{now[0]:x}), taking its nodes with it")
-
-
-def check_volunteer(lab, zk, observer, election, guid):
+def check_volunteer(world, lab, zk, observer, election, guid):
     where = f"volunteer(zk, {election!r}, {guid!r})"
-    sid = zk.client_id[0]
     path = lab.volunteer(zk, election, guid)
     requested = f"{election}/{guid}{MARKER}"
     observer.sync(election)       # the observer's server may lag behind the creator's
@@ -53,7 +41,7 @@ def check_volunteer(lab, zk, observer, election, guid):
     mine = [c for c in observer.get_children(election) if c.startswith(guid + MARKER)
             and re.fullmatch(r"-?\d{9,10}", c[len(guid) + len(MARKER):])]
     if not mine:
-        session_kept(zk, sid)
+        world.unless_broken_beneath(zk, f"the node {where} made is gone")
     expect(mine, f"After {where}, no child of {election!r} is named {guid + MARKER!r} followed by "
                  f"ten digits; children: {observer.get_children(election)}. Create "
                  f"'{{election_path}}/{{guid}}-n_' with sequence=True.")
@@ -73,14 +61,14 @@ def test_volunteer_creates_a_sequential_node_named_after_the_guid(lab, world, rn
     election = rng.choice(["/election", "/service/leader-election", "/e"])
     observer.ensure_path(election)
     for k in range(5):
-        check_volunteer(lab, zk, observer, election, guid_for(rng, k))
+        check_volunteer(world, lab, zk, observer, election, guid_for(rng, k))
 
 
 def test_volunteer_node_is_ephemeral_and_owned_by_the_caller(lab, world, rng):
     zk, other, observer = world.client(), world.client(), world.observer
     election = "/election"
     observer.ensure_path(election)
-    path = check_volunteer(lab, zk, observer, election, guid_for(rng, rng.randrange(5)))
+    path = check_volunteer(world, lab, zk, observer, election, guid_for(rng, rng.randrange(5)))
     observer.sync(election)
     stat = observer.exists(path)
     expect(stat.ephemeralOwner != 0,
@@ -89,7 +77,7 @@ def test_volunteer_node_is_ephemeral_and_owned_by_the_caller(lab, world, rng):
     expect(stat.ephemeralOwner == zk.client_id[0],
            f"The node {path!r} made by volunteer() is owned by session 0x{stat.ephemeralOwner:x}, "
            f"not by the zk you were given (0x{zk.client_id[0]:x}).")
-    theirs = check_volunteer(lab, other, observer, election, guid_for(rng, 5 + rng.randrange(5)))
+    theirs = check_volunteer(world, lab, other, observer, election, guid_for(rng, 5 + rng.randrange(5)))
     zk.close()
     gone = wait_until(lambda: observer.exists(path) is None, timeout=5)
     expect(gone, f"The client that volunteered {path!r} closed its session, yet 5 s later the "
@@ -101,7 +89,6 @@ def test_volunteer_node_is_ephemeral_and_owned_by_the_caller(lab, world, rng):
 
 def test_numbers_follow_creation_order_across_clients(lab, world, rng):
     members = world.clients(4)
-    sids = [m.client_id[0] for m in members]
     observer = world.observer
     election = "/election"
     observer.ensure_path(election)
@@ -109,7 +96,7 @@ def test_numbers_follow_creation_order_across_clients(lab, world, rng):
     for k in range(rng.randint(10, 14)):
         i = rng.randrange(len(members))
         guid = guid_for(rng, k)
-        path = check_volunteer(lab, members[i], observer, election, guid)
+        path = check_volunteer(world, lab, members[i], observer, election, guid)
         made.append((i, guid, path))
         if rng.random() < 0.3:    # a plain child also advances the parent's counter
             observer.create(f"{election}/plain-{k}")
@@ -125,7 +112,7 @@ def test_numbers_follow_creation_order_across_clients(lab, world, rng):
     for i, guid, path in made:
         stat = observer.exists(path)
         if stat is None:
-            session_kept(members[i], sids[i])
+            world.unless_broken_beneath(members[i], f"{path!r}, volunteered by client {i}, is gone")
         expect(stat is not None and stat.ephemeralOwner == members[i].client_id[0],
                f"{path!r}, volunteered by client {i}, is "
                f"{'missing' if stat is None else f'owned by session 0x{stat.ephemeralOwner:x}'}; "

@@ -72,7 +72,10 @@ def build(world, cls_name, zks, n):
     for cand in cands:
         cand.start()
         node = cand.node
-        expect(exists(world, node) is not None,
+        found = exists(world, node) is not None
+        if not found:
+            world.unless_broken_beneath(real_client(cand.zk), f"{cand.label}'s node {node!r} is gone")
+        expect(found,
                f"After start() returned, {cand.label}'s node should exist; node is "
                f"{node!r} and ZooKeeper has no such znode. start() must return "
                "only once the candidate's own node exists.")

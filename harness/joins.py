@@ -53,7 +53,10 @@ def expect_lone_candidate_leads(world, cls: str, callbacks=("on_elected",),
     cand = world.candidate(cls, zk, path, label="the lone candidate", callbacks=callbacks)
     cand.start()
     node = cand.node
-    expect(exists(world, node) is not None,
+    found = exists(world, node) is not None
+    if not found:
+        world.unless_broken_beneath(zk, f"the lone candidate's node {node!r} is gone")
+    expect(found,
            f"After start() returned, the lone candidate's node should exist; node is {node!r} "
            "and ZooKeeper has no such znode. start() must return only once the node exists.")
     if not wait_until(lambda: cand.is_leader, LEAD_DEADLINE):

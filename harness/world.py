@@ -245,6 +245,21 @@ class World:
         from .elections import expect_single_leader
         expect_single_leader(self, cands, expected, deadline, after)
 
+    def unless_broken_beneath(self, client, what: str, settle: float = SESSION_TIMEOUT + 1) -> None:
+        """Raise an infrastructure error if ``what`` (something the grader found missing)
+        went with ``client``'s connection, which broke by itself (RemoteClient.broke_by_itself).
+
+        Call it only before the check has broken anything (no fault, expiry or cut yet):
+        then such a break is the ensemble's doing (a server restarting beside a busy
+        grader), never a verdict on the learner's code. ``settle``: how long kazoo may take
+        to reconnect after a break that has only just begun.
+        """
+        from .checkkit import wait_until
+        from .ensemble import EnsembleError
+        why = wait_until(client.broke_by_itself, settle) if client.states() != ["CONNECTED"] else None
+        if why:
+            raise EnsembleError(f"{what}: {why} during a check that breaks nothing; rerun")
+
     def kill_leaders_server(self, leader) -> int:
         """SIGKILL the server that carries ``leader``'s session (the check must hold ``faults``)."""
         from .ensemble import EnsembleError

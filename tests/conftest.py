@@ -6,10 +6,48 @@ learner code, and drive clients of their own that carry no credential (the
 live view's candidates, a proxy's client), so their namespaces, and the nodes
 the `clients` fixture creates in them, keep ZooKeeper's open ACL.
 """
+import os
+import uuid
+
 import pytest
 from kazoo.security import OPEN_ACL_UNSAFE
+
+from harness.grading.plugin import ensure_guarded
+from harness.manifest import REPO
+from harness.world import Grading, World
+
+SESSION_TIMEOUT = 2.0
 
 
 @pytest.fixture
 def namespace_acl():
     return OPEN_ACL_UNSAFE
+
+
+@pytest.fixture
+def solved_world(ensemble):
+    """A World grading solutions/ lab 5 in a namespace of its own (made and deleted here):
+    the learner's side of a check, run on the solved code."""
+    grading = Grading(ensemble, REPO / "solutions")
+    prefix = os.environ.get("ZK_WORKSHOP_NAMESPACE", "/checks").rstrip("/")
+    namespace = f"{prefix}/solved-world-{uuid.uuid4().hex[:8]}"
+    admin = ensemble.client(timeout=SESSION_TIMEOUT, auth_data=[grading.grader.auth])
+    admin.start(timeout=15)
+    world = None
+    try:
+        ensure_guarded(admin, prefix, grading)
+        admin.create(namespace, b"", acl=grading.namespace_acl())
+        error = grading.load("failover")
+        assert error is None, f"solutions/ lab 5 did not load: {error}"
+        world = World(grading, "failover", namespace)
+        yield world
+    finally:
+        if world is not None:
+            world.close()
+        grading.close()
+        try:
+            admin.delete(namespace, recursive=True)
+        except Exception:
+            pass
+        admin.stop()
+        admin.close()

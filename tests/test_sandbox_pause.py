@@ -17,55 +17,21 @@ writes is what a later lab builds on this test.
 """
 from __future__ import annotations
 
-import os
 import time
-import uuid
 
 import pytest
 
 from harness.checkkit import holds_for, wait_until
-from harness.grading.plugin import ensure_guarded
 from harness.invariants import ElectionRecorder, check_election, explain, leaders_among
-from harness.manifest import REPO
-from harness.world import Grading, World
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
-MODULE = "failover"
 ELECTION = "/election"
 SESSION_TIMEOUT = 2.0
 
 
 def number(path):
     return int(path.rpartition("-n_")[2])
-
-
-@pytest.fixture
-def solved_world(ensemble):
-    """A World grading solutions/ in a namespace of its own (made and deleted here)."""
-    grading = Grading(ensemble, REPO / "solutions")
-    prefix = os.environ.get("ZK_WORKSHOP_NAMESPACE", "/checks").rstrip("/")
-    namespace = f"{prefix}/sandbox-pause-{uuid.uuid4().hex[:8]}"
-    admin = ensemble.client(timeout=SESSION_TIMEOUT, auth_data=[grading.grader.auth])
-    admin.start(timeout=15)
-    world = None
-    try:
-        ensure_guarded(admin, prefix, grading)
-        admin.create(namespace, b"", acl=grading.namespace_acl())
-        error = grading.load(MODULE)
-        assert error is None, f"solutions/ lab 5 did not load: {error}"
-        world = World(grading, MODULE, namespace)
-        yield world
-    finally:
-        if world is not None:
-            world.close()
-        grading.close()
-        try:
-            admin.delete(namespace, recursive=True)
-        except Exception:
-            pass
-        admin.stop()
-        admin.close()
 
 
 def test_a_leader_paused_past_its_session_steps_down_once_continued(solved_world):

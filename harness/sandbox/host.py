@@ -374,6 +374,7 @@ class RemoteClient:
                  proxy=None):
         self.sandbox, self.handle = sandbox, info["handle"]
         self.chroot, self.label, self.proxy = chroot, label, proxy
+        self.first_session = info.get("session_id")     # the session it was made with
         self._session_timeout = int(timeout * 1000)     # what Ensemble.expire_session reads
         self._wrapped = {}
 
@@ -399,6 +400,25 @@ class RemoteClient:
     def states(self, since: float = 0.0) -> list[str]:
         return [e["state"] for e in self.sandbox.events("state", client=self.handle)
                 if e["t"] >= since]
+
+    def broke_by_itself(self) -> str | None:
+        """How this client's connection broke and came back, or another session replaced
+        the one it was made with, as a sentence; None if neither happened. Kazoo reconnects
+        by itself: the learner's code cannot make it (short of stopping and starting the
+        client again). Meaningful only where the grader broke nothing itself."""
+        states = self.states()
+        if not any(s != "CONNECTED" for s in states):
+            return None
+        info = self.info()
+        now = info.get("session_id")
+        if now is not None and self.first_session is not None and now != self.first_session:
+            return (f"{self.label or 'a client'}'s session 0x{self.first_session:x} expired "
+                    f"beneath it (it now holds 0x{now:x}), taking its ephemeral nodes with it")
+        if info.get("connected") and states[-1] == "CONNECTED":
+            lost = next(s for s in states if s != "CONNECTED")
+            return (f"{self.label or 'a client'}'s connection broke ({lost}) and came back "
+                    "by itself")
+        return None
 
     def add_listener(self, listener) -> None:
         """Grader-side listener of this client's states (run on the reader thread: keep it short)."""

@@ -3,7 +3,8 @@
 A ``Saboteur`` stands in for the racing candidate's KazooClient; the real
 client does every call. Right after one of the racer's ``get_children()``
 calls returns, and before the racer can set its watch, another client deletes
-the racer's predecessor, if that predecessor is one of the ``doomed`` nodes.
+the racer's predecessor, if that predecessor is one of the ``doomed`` nodes, and
+makes the racer's own server apply that delete (a sync) before the racer goes on.
 With ``at_once``, every doomed node before the racer's goes on that one read
 (several predecessors vanish together; the leader's node may be among them).
 It lives in the sandbox because the race is between two calls of the
@@ -57,13 +58,22 @@ class Saboteur:
                 victims = [c for c in order[:i] if c in self.doomed]
             else:
                 victims = [order[i - 1]] if i > 0 and order[i - 1] in self.doomed else []
+            gone = 0
             for victim in reversed(victims):     # the predecessor first
                 self.doomed.discard(victim)
                 try:
                     self._killer.delete(f"{path.rstrip('/')}/{victim}")
                     self.deleted.append(victim)
+                    gone += 1
                 except NoNodeError:
                     pass
+            if gone:
+                # The killer may be connected to another server than the racer, whose
+                # server could still hold the node for a moment: the racer's watch would
+                # then land on it and fire, and the race would not be run at all. A sync
+                # on the racer's own client makes its server apply the deletes first, so
+                # the racer's next call meets the node gone, whichever servers they use.
+                self._real.sync(path)
             if self.delay > 0:
                 self.held += 1
                 time.sleep(self.delay)

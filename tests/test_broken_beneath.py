@@ -1,0 +1,51 @@
+"""A connection that broke by itself is no evidence against the learner.
+
+Where a check has broken nothing yet, a node found missing with a client whose
+connection broke and came back (or whose session kazoo had to replace) went
+with the ensemble's trouble, not the learner's code: ``World.unless_broken_beneath``
+says so as an infrastructure error. These tests break real connections (a
+FaultProxy's closed socket, a real expiry on the servers) under a sandbox client
+and prove that it tells them apart from a client left alone or one the code
+stopped itself.
+"""
+import pytest
+
+from harness.checkkit import wait_until
+from harness.ensemble import EnsembleError
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def test_a_client_left_alone_did_not_break(solved_world):
+    zk = solved_world.client(label="calm")
+    assert zk.broke_by_itself() is None
+    solved_world.unless_broken_beneath(zk, "its node is gone", settle=0.5)   # says nothing
+
+
+def test_a_client_the_code_stopped_did_not_break_by_itself(solved_world):
+    zk = solved_world.client(label="stopped")
+    zk.stop()
+    assert wait_until(lambda: "LOST" in zk.states(), 5), zk.states()
+    assert zk.broke_by_itself() is None
+    solved_world.unless_broken_beneath(zk, "its node is gone", settle=0.5)
+
+
+def test_a_cut_link_that_came_back_broke_by_itself(solved_world):
+    zk = solved_world.client(proxied=True, label="cut")
+    zk.proxy.cut()
+    assert wait_until(lambda: "SUSPENDED" in zk.states(), 5), zk.states()
+    assert not zk.connected and zk.broke_by_itself() is None     # broken, not back yet
+    zk.proxy.heal()
+    why = wait_until(zk.broke_by_itself, 5)
+    assert why and "connection broke (SUSPENDED) and came back" in why, why
+    with pytest.raises(EnsembleError, match="its node is gone: cut's connection broke"):
+        solved_world.unless_broken_beneath(zk, "its node is gone")
+
+
+def test_a_session_expired_and_replaced_broke_by_itself(solved_world, ensemble):
+    zk = solved_world.client(label="expired")
+    first = zk.session_id
+    ensemble.expire_session(zk)
+    assert wait_until(lambda: zk.connected and zk.session_id not in (None, first), 10)
+    why = zk.broke_by_itself()
+    assert why and f"session 0x{first:x} expired beneath it" in why, why
