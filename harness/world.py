@@ -164,10 +164,12 @@ class Grading:
 class World:
     """One check: its namespace, its sandbox(es), clients on both sides, its candidates."""
 
-    def __init__(self, grading: Grading, module: str, namespace: str):
+    def __init__(self, grading: Grading, module: str, namespace: str, seed: str | None = None):
         self.grading, self.module, self.namespace = grading, module, namespace
+        self.seed = seed
         self.ensemble = grading.ensemble
         self.sandbox = grading.sandbox_for(module)
+        self._seed(self.sandbox, "")
         self.lab = self.sandbox.lab(module)
         self._extra: list[Sandbox] = []
         self._grader_clients = []
@@ -200,6 +202,12 @@ class World:
                          acl=acl_as_data(self.grading.namespace_acl()),
                          reconnect=RECONNECT if proxied else None, label=label, proxy=proxy)
 
+    def _seed(self, sandbox: Sandbox, label: str) -> None:
+        """The check's seed for the learner's randomness there (guids, ``random``): with the
+        same seed, a graded run draws the same values again."""
+        if self.seed is not None:
+            sandbox.request("seed", seed=f"{self.seed}:{label}", timeout=10)
+
     def clients(self, n: int, **kwargs) -> list:
         return [self.client(**kwargs) for _ in range(n)]
 
@@ -207,6 +215,7 @@ class World:
         """Another process running the same submission (to freeze one candidate alone)."""
         sb = self.grading.new_sandbox(label or f"sandbox {len(self._extra) + 2}")
         self._extra.append(sb)
+        self._seed(sb, sb.label)
         err = None
         try:
             sb.request("import", module=self.module, timeout=60)

@@ -331,7 +331,8 @@ def lab(request, grading):
 @pytest.fixture
 def world(lab, grading, namespace, request):
     """The check's world (harness/world.py): sandbox clients, candidates, observers, faults."""
-    w = World(grading, lab_module(request), namespace)
+    w = World(grading, lab_module(request), namespace,
+              seed=f"{request.config._workshop_seed}:{request.node.nodeid}")
     yield w
     w.close()
 
