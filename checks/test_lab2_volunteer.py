@@ -38,8 +38,12 @@ def check_volunteer(world, lab, zk, observer, election, guid):
            f"{where} returned {path!r}, the path you asked for. With sequence=True ZooKeeper "
            f"appends a number to it: return the path zk.create() gives back.")
     pattern = re.compile(re.escape(requested) + r"-?\d{9,10}$")
-    mine = [c for c in observer.get_children(election) if c.startswith(guid + MARKER)
-            and re.fullmatch(r"-?\d{9,10}", c[len(guid) + len(MARKER):])]
+
+    def made_by_guid(children):
+        return [c for c in children if c.startswith(guid + MARKER)
+                and re.fullmatch(r"-?\d{9,10}", c[len(guid) + len(MARKER):])]
+
+    mine = made_by_guid(world.children(election, made_by_guid))
     if not mine:
         world.unless_broken_beneath(zk, f"the node {where} made is gone")
     expect(mine, f"After {where}, no child of {election!r} is named {guid + MARKER!r} followed by "
@@ -110,7 +114,7 @@ def test_numbers_follow_creation_order_across_clients(lab, world, rng):
            f"{shown}\nThe paths it returned:\n{paths}")
     observer.sync(election)
     for i, guid, path in made:
-        stat = observer.exists(path)
+        stat = world.node_stat(path)
         if stat is None:
             world.unless_broken_beneath(members[i], f"{path!r}, volunteered by client {i}, is gone")
         expect(stat is not None and stat.ephemeralOwner == members[i].client_id[0],

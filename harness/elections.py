@@ -61,7 +61,7 @@ def exists(world, node):
     """The grader's word on a node the learner named: its stat, or None."""
     if not isinstance(node, str) or not node.startswith("/"):
         return None
-    return world.observer.exists(node)  # it syncs first: the candidate's server may be ahead
+    return world.node_stat(node)        # it syncs first: the candidate's server may be ahead
 
 
 def build(world, cls_name, zks, n):

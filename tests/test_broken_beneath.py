@@ -1,4 +1,4 @@
-"""A connection that broke by itself is no evidence against the learner.
+"""What went missing beneath a check is no evidence against the learner.
 
 Where a check has broken nothing yet, a node found missing with a client whose
 connection broke and came back (or whose session kazoo had to replace) went
@@ -6,7 +6,8 @@ with the ensemble's trouble, not the learner's code: ``World.unless_broken_benea
 says so as an infrastructure error. These tests break real connections (a
 FaultProxy's closed socket, a real expiry on the servers) under a sandbox client
 and prove that it tells them apart from a client left alone or one the code
-stopped itself.
+stopped itself. And a node the grader's observer misses is asked of every
+server (``World.node_stat``, ``World.children``) before it is called missing.
 """
 import pytest
 
@@ -49,3 +50,18 @@ def test_a_session_expired_and_replaced_broke_by_itself(solved_world, ensemble):
     assert wait_until(lambda: zk.connected and zk.session_id not in (None, first), 10)
     why = zk.broke_by_itself()
     assert why and f"session 0x{first:x} expired beneath it" in why, why
+
+
+def test_a_node_the_observer_misses_is_asked_of_every_server(solved_world, monkeypatch):
+    world = solved_world
+    world.grader_client().create("/held", b"")
+    assert world.node_stat("/held") is not None and not world.notes
+    # the observer's read comes back stale, as it did once in a while in a class graded
+    # eight at a time: every server is asked, through clients of the grader's own
+    monkeypatch.setattr(world.observer, "exists", lambda path, watch=None: None)
+    monkeypatch.setattr(world.observer, "get_children", lambda path, **kw: [])
+    assert world.node_stat("/held") is not None
+    assert "the observer missed the node /held, which zoo" in world.notes[-1]
+    assert world.children("/", lambda names: "held" in names) == ["held"]
+    assert world.node_stat("/nowhere") is None
+    assert world.children("/", lambda names: "nowhere" in names) == []

@@ -335,6 +335,8 @@ def world(lab, grading, namespace, request):
               seed=f"{request.config._workshop_seed}:{request.node.nodeid}")
     yield w
     w.close()
+    if w.notes:
+        log_trace(request.config, f"grader notes: {request.node.nodeid}", "\n".join(w.notes))
 
 
 # --- messages a learner can read ----------------------------------------------
