@@ -357,16 +357,23 @@ class Server:
     # --- what the grader watches -------------------------------------------------
 
     def poll_leaders(self) -> None:
+        """Report each change of a candidate's is_leader, stamped with the read that saw it
+        and ``since``: the read before, which still saw the old value. The change happened
+        between the two; on a busy machine they may lie tens of milliseconds apart."""
+        read_at: dict[int, float] = {}
         while True:
             time.sleep(POLL)
             for handle, cand in list(self.candidates.items()):
+                now = time.monotonic()
                 try:
                     leading = bool(getattr(cand, "is_leader", False))
                 except Exception:
                     leading = False
+                since = read_at.get(handle, now)
+                read_at[handle] = now
                 if leading != self.last_leader.get(handle):
                     self.last_leader[handle] = leading
-                    self.emit(kind="leader", cand=handle, value=leading)
+                    self.emit(kind="leader", cand=handle, value=leading, t=now, since=since)
 
 
 class ProtocolError(Exception):
