@@ -714,9 +714,11 @@ class Ensemble:
         return f"{what} ({modes}); server logs: {logs}"
 
     def client(self, chroot: str = "", timeout: float = 2.0, cls=KazooClient,
-               **kwargs) -> KazooClient:
-        """A new, not yet started, kazoo client (of class ``cls``) of the whole ensemble."""
-        return cls(hosts=self.hosts + chroot, timeout=timeout, **kwargs)
+               server: int | None = None, **kwargs) -> KazooClient:
+        """A new, not yet started, kazoo client (of class ``cls``) of the whole ensemble,
+        or of that one ``server``."""
+        hosts = self.hosts if server is None else self.address(server)
+        return cls(hosts=hosts + chroot, timeout=timeout, **kwargs)
 
 
 def decide_backend(log=print):

@@ -267,7 +267,9 @@ class World:
         """
         from .checkkit import wait_until
         from .ensemble import EnsembleError
-        why = wait_until(client.broke_by_itself, settle) if client.states() != ["CONNECTED"] else None
+        if all(s == "CONNECTED" for s in client.states()):
+            return                          # it never broke: what is missing is missing
+        why = wait_until(client.broke_by_itself, settle)
         if why:
             raise EnsembleError(f"{what}: {why} during a check that breaks nothing; rerun")
 
@@ -300,13 +302,15 @@ class World:
 
     # --- the grader's side -----------------------------------------------------------
 
-    def grader_client(self, timeout: float = SESSION_TIMEOUT, chroot: str | None = None, **kwargs):
-        """A started kazoo client of the grader's own, in this check's namespace."""
+    def grader_client(self, timeout: float = SESSION_TIMEOUT, chroot: str | None = None,
+                      start_timeout: float = 15, **kwargs):
+        """A started kazoo client of the grader's own, in this check's namespace
+        (``server=N``: of that server only)."""
         c = self.ensemble.client(chroot=self.namespace if chroot is None else chroot,
                                  timeout=timeout, auth_data=[self.grading.grader.auth],
                                  default_acl=self.grading.namespace_acl(), **kwargs)
         self._grader_clients.append(c)
-        c.start(timeout=15)
+        c.start(timeout=start_timeout)
         return c
 
     @property
@@ -361,17 +365,10 @@ class World:
         return None
 
     def _server_client(self, server_id: int):
-        """A grader client of that one server only, in this check's namespace (made once)."""
-        client = self._per_server.get(server_id)
-        if client is None:
-            from kazoo.client import KazooClient
-            client = KazooClient(hosts=self.ensemble.address(server_id) + self.namespace,
-                                 timeout=SESSION_TIMEOUT, auth_data=[self.grading.grader.auth],
-                                 default_acl=self.grading.namespace_acl())
-            self._grader_clients.append(client)      # closed with the others
-            client.start(timeout=5)
-            self._per_server[server_id] = client
-        return client
+        """A grader client of that one server only (made at the first need)."""
+        if server_id not in self._per_server:
+            self._per_server[server_id] = self.grader_client(server=server_id, start_timeout=5)
+        return self._per_server[server_id]
 
     def expire(self, client, timeout: float = 10.0) -> None:
         """Expire a client's session on the servers, for real."""
