@@ -31,6 +31,7 @@ the same time holds another credential and can neither read nor change them.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import secrets
 from pathlib import Path
@@ -60,6 +61,14 @@ def grader_secret() -> str:
         return path.read_text().strip()
     except OSError:
         return secrets.token_hex(24)      # unreadable state folder: a secret for this run only
+
+
+def sandbox_seed(check_seed: str, label: str = "") -> str:
+    """What the sandbox is told to seed its randomness with: a digest of the check's seed
+    (the run's seed and the check's name) and the sandbox's label. It names neither, so
+    the learner's code learns no hidden check's name and cannot draw the grader's own
+    random inputs (the ``rng`` fixture's) from it."""
+    return hashlib.sha256(f"{check_seed}\0{label}".encode()).hexdigest()
 
 
 class Credential:
@@ -208,7 +217,7 @@ class World:
         """The check's seed for the learner's randomness there (guids, ``random``): with the
         same seed, a graded run draws the same values again."""
         if self.seed is not None:
-            sandbox.request("seed", seed=f"{self.seed}:{label}", timeout=10)
+            sandbox.request("seed", seed=sandbox_seed(self.seed, label), timeout=10)
 
     def clients(self, n: int, **kwargs) -> list:
         return [self.client(**kwargs) for _ in range(n)]

@@ -6,7 +6,7 @@ check's seed in the sandbox, the same seed grades the same way twice.
 """
 import pytest
 
-from harness.world import World
+from harness.world import World, sandbox_seed
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -33,3 +33,10 @@ def test_the_same_seed_draws_the_same_guids_and_another_seed_others(solved_world
 def test_a_world_without_a_seed_leaves_the_guids_random(solved_world):
     a = guids_drawn(solved_world, None)
     assert set(guids_drawn(solved_world, None)).isdisjoint(a)
+
+
+def test_the_sandbox_is_told_neither_the_check_nor_the_run_seed():
+    told = sandbox_seed("777:checks/test_lab9_hidden.py::test_secret", "sandbox 2")
+    assert told == sandbox_seed("777:checks/test_lab9_hidden.py::test_secret", "sandbox 2")
+    assert "777" not in told and "hidden" not in told and "secret" not in told
+    assert told != sandbox_seed("777:checks/test_lab9_hidden.py::test_secret", "")
