@@ -66,8 +66,10 @@ def grader_secret() -> str:
 def sandbox_seed(check_seed: str, label: str = "") -> str:
     """What the sandbox is told to seed its randomness with: a digest of the check's seed
     (the run's seed and the check's name) and the sandbox's label. It names neither, so
-    the learner's code learns no hidden check's name and cannot draw the grader's own
-    random inputs (the ``rng`` fixture's) from it."""
+    the learner's code does not read a hidden check's name or the run seed in it. It is
+    not keyed: the run seed is small, and code that knows a public check's name could
+    find it by trying seeds (keying it with the grader's secret would close that, but
+    side ensembles hold secrets of their own, and the guids must repeat across them)."""
     return hashlib.sha256(f"{check_seed}\0{label}".encode()).hexdigest()
 
 
