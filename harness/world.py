@@ -31,7 +31,9 @@ the same time holds another credential and can neither read nor change them.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
@@ -63,14 +65,54 @@ def grader_secret() -> str:
         return secrets.token_hex(24)      # unreadable state folder: a secret for this run only
 
 
-def sandbox_seed(check_seed: str, label: str = "") -> str:
-    """What the sandbox is told to seed its randomness with: a digest of the check's seed
-    (the run's seed and the check's name) and the sandbox's label. It names neither, so
-    the learner's code does not read a hidden check's name or the run seed in it. It is
-    not keyed: the run seed is small, and code that knows a public check's name could
-    find it by trying seeds (keying it with the grader's secret would close that, but
-    side ensembles hold secrets of their own, and the guids must repeat across them)."""
-    return hashlib.sha256(f"{check_seed}\0{label}".encode()).hexdigest()
+def seed_key_path() -> Path:
+    """Where the key of the sandbox's seed lives: the grader's home, not an ensemble's
+    state folder, so every ensemble side by side (each with a state folder of its own)
+    and every later grading on this machine use the same key. ``ZK_WORKSHOP_SEED_KEY``
+    names another file."""
+    default = Path.home() / ".local" / "state" / "zk-workshop" / "seed-key"
+    return Path(os.environ.get("ZK_WORKSHOP_SEED_KEY", default))
+
+
+@functools.lru_cache(maxsize=None)
+def seed_key(path: Path | None = None) -> bytes | None:
+    """The key of the sandbox's seed, made on first use (0600); None where it can be
+    neither read nor made (the digest is then unkeyed)."""
+    path = path or seed_key_path()
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError):
+        return None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    except FileExistsError:
+        pass                          # another grading process made it first: read theirs
+    except OSError:
+        return None
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def sandbox_seed(check_seed: str, label: str = "", key: bytes | None = None) -> str:
+    """What the sandbox is told to seed its randomness with: a keyed digest (HMAC-SHA256,
+    with ``seed_key()``) of the check's seed (the run's seed and the check's name) and
+    the sandbox's label. It names neither, so the learner's code reads neither a hidden
+    check's name nor the run seed in it; and without the key, which the sandbox's user
+    cannot read, it cannot find the run seed by trying seeds either (the run seed is
+    small: an unkeyed digest of a public check's name gives it away in a second). The
+    key stays on the machine, so the same seed draws the same guids at every grading
+    here; another machine, with another key, draws others."""
+    message = f"{check_seed}\0{label}".encode()
+    if key is None:
+        return hashlib.sha256(message).hexdigest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
 
 
 class Credential:
@@ -219,7 +261,8 @@ class World:
         """The check's seed for the learner's randomness there (guids, ``random``): with the
         same seed, a graded run draws the same values again."""
         if self.seed is not None:
-            sandbox.request("seed", seed=sandbox_seed(self.seed, label), timeout=10)
+            sandbox.request("seed", seed=sandbox_seed(self.seed, label, seed_key()),
+                            timeout=10)
 
     def clients(self, n: int, **kwargs) -> list:
         return [self.client(**kwargs) for _ in range(n)]

@@ -28,6 +28,7 @@ from harness import loader, manifest
 from harness.grading import batch, submissions
 from harness.manifest import REPO
 from harness.sandbox.jail import SLOTS, UID_BASE, Jail
+from harness.world import grader_secret, seed_key, seed_key_path
 
 pytestmark = [pytest.mark.runs_checks, pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's own uid needs a root grader")]
@@ -104,7 +105,7 @@ for a in _grader_args():
             _leak.append(open(a).read())
         except OSError as e:
             _leak.append(f"cannot read {{a}}: {{e.strerror}}")
-for p in ["/root/.local/state/zk-workshop/grader-secret"]:
+for p in ["/root/.local/state/zk-workshop/grader-secret", {str(seed_key_path())!r}]:
     try:
         _leak.append(open(p).read())
     except OSError:
@@ -323,3 +324,7 @@ def test_the_hidden_checks_did_not_leak(graded):
     leaked = open(LEAK).read() if os.path.exists(LEAK) else ""
     assert SECRET not in leaked, "the sandbox read an instructor's hidden check"
     assert "cannot read" in leaked or not leaked        # it tried, and was refused
+    assert grader_secret() not in leaked, "the sandbox read the grader's ZooKeeper secret"
+    key = seed_key()
+    assert key is None or key.hex() not in leaked, \
+        "the sandbox read the key of its seed (it could then find the run's seed by trying)"

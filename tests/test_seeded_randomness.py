@@ -6,7 +6,7 @@ check's seed in the sandbox, the same seed grades the same way twice.
 """
 import pytest
 
-from harness.world import World, sandbox_seed
+from harness.world import World, sandbox_seed, seed_key
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -40,3 +40,25 @@ def test_the_sandbox_is_told_neither_the_check_nor_the_run_seed():
     assert told == sandbox_seed("777:checks/test_lab9_hidden.py::test_secret", "sandbox 2")
     assert "777" not in told and "hidden" not in told and "secret" not in told
     assert told != sandbox_seed("777:checks/test_lab9_hidden.py::test_secret", "")
+
+
+def test_the_digest_is_keyed_so_the_run_seed_cannot_be_found_by_trying(tmp_path):
+    """With the key, the digest of a public check's name under seed 777 is not the plain
+    sha256 a brute force over small seeds would compute; the key is made once (0600)
+    and read back the same, so every grading on this machine draws the same guids."""
+    key = seed_key(tmp_path / "seed-key")
+    assert key is not None and len(key) == 32
+    assert (tmp_path / "seed-key").stat().st_mode & 0o777 == 0o600
+    seed_key.cache_clear()
+    assert seed_key(tmp_path / "seed-key") == key
+    check = "777:checks/test_lab1_ephemeral_nodes.py::test_create_ephemeral"
+    keyed = sandbox_seed(check, "", key)
+    assert keyed == sandbox_seed(check, "", key)
+    assert keyed != sandbox_seed(check, "")
+    assert keyed != sandbox_seed(check, "", seed_key(tmp_path / "another-key"))
+
+
+def test_an_unreadable_key_leaves_the_digest_unkeyed(tmp_path):
+    bad = tmp_path / "seed-key"
+    bad.write_text("not hex")
+    assert seed_key(bad) is None
