@@ -325,10 +325,12 @@ class FaultProxy:
                 self._next_server = (self._next_server + 1) % len(self.servers)
 
     def _wait_flowing(self, link: Link) -> bool:
-        """Block while held; False when the link was closed meanwhile."""
+        """Block while held; False when the link was closed or cut meanwhile (a frame
+        held when cut() comes never reaches the other side: cut() closes the link just
+        after waking its pumps, and must not race them)."""
         with self._cond:
             self._cond.wait_for(lambda: self._state != "held" or link.closed.is_set())
-        return not link.closed.is_set()
+            return self._state != "cut" and not link.closed.is_set()
 
     def _claim_drop(self) -> bool:
         with self._cond:

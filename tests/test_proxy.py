@@ -90,6 +90,43 @@ def test_hold_stalls_until_heal(proxied, proxy):
     assert c.client_id[0] == session, "healed before the session timeout: same session"
 
 
+def test_a_request_held_when_the_link_is_cut_never_reaches_a_server(ensemble, namespace,
+                                                                     proxy, clients,
+                                                                     monkeypatch):
+    """cut() during a hold drops what was held: a delete kazoo already failed with
+    ConnectionLoss must not be carried out after all once the proxy heals (lab 5's
+    resign check relies on it). cut() wakes the held pumps before it closes their
+    links; the closing is slowed here so that a pump that woke up and forwarded
+    would be caught every time, not once in a while."""
+    import harness.proxy as proxy_module
+    close = proxy_module.Link.close
+
+    def slow_close(link):
+        time.sleep(0.3)
+        close(link)
+
+    monkeypatch.setattr(proxy_module.Link, "close", slow_close)
+    c = KazooClient(hosts=proxy.hosts(namespace), timeout=6.0)     # outlives the hold
+    states = States(c)
+    c.start(timeout=15)
+    try:
+        c.create("/kept", b"")
+        session = c.client_id[0]
+        t0 = time.monotonic()
+        proxy.hold()
+        result = c.delete_async("/kept")
+        assert states.wait_for(KazooState.SUSPENDED, after=t0, timeout=8), states.seen
+        with pytest.raises(ConnectionLoss):
+            result.get(timeout=1)
+        proxy.cut()
+        proxy.heal()
+        assert wait_until(lambda: c.connected, 5) and c.client_id[0] == session
+        assert clients().exists("/kept") is not None, "the held delete reached a server"
+    finally:
+        c.stop()
+        c.close()
+
+
 def test_a_long_hold_expires_the_session(proxied, proxy, clients):
     c, states = proxied
     session = c.client_id[0]
