@@ -44,7 +44,7 @@ lab: up
 
 test: up browser
 	$(PY) -m pytest checks --submission solutions
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests --durations=15
 
 # The browser test drives Debian's chromium (never a downloaded browser):
 # installed here when we are root with apt, otherwise that one test is skipped.

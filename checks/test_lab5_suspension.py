@@ -5,11 +5,13 @@ The candidate under test reaches the ensemble through a FaultProxy of its own
 cut its connection without touching the servers. The candidates run in the
 learner's sandbox; the grader reads the nodes through its own clients.
 """
+import threading
 import time
 
 from kazoo.client import KazooState
 
 from harness.checkkit import expect, holds_for, wait_until
+from harness.ensemble import EnsembleError
 from harness.invariants import ElectionRecorder, check_election, explain
 
 ELECTION = "/election"
@@ -150,3 +152,69 @@ def test_before_leading_again_a_candidate_checks_its_node_is_still_its_own(world
     problems = check_election(rec)
     expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
            + explain(rec, problems))
+
+
+def test_a_resign_whose_delete_meets_a_lost_connection_still_deletes_the_node(world):
+    """resign() while the connection drops: the session lives on, and so would the node.
+
+    The application keeps its client after resign(), so a node left behind stays first
+    in line (or somewhere in it) for as long as the session lives, and the election
+    waits on a candidate that has left. The delete that meets a lost connection must be
+    tried again once the client is back (kazoo's Lock.release retries the same way).
+    """
+    session_timeout = 8.0      # long enough that the session outlives the drop and return
+    zk0 = world.client(timeout=session_timeout, proxied=True, label="c0")
+    proxy0 = zk0.proxy
+    c0 = world.candidate("ResilientCandidate", zk0, ELECTION, label="c0")
+    c0.start()
+    c1 = world.candidate("ResilientCandidate", world.client(label="c1"), ELECTION, label="c1")
+    c1.start()
+    node, session = c0.node, zk0.session_id
+    expect(node and world.node_stat(node) is not None,
+           f"After start() returned, the candidate's node ({node!r}) does not exist.")
+    # Stall the link, then resign: the delete goes out and no answer comes back. About two
+    # thirds of the session timeout later kazoo gives the connection up (SUSPENDED) and
+    # fails that delete with ConnectionLoss. The stalled link is then cut, so the stalled
+    # delete never reaches a server, and healed: kazoo reconnects to the same session.
+    proxy0.hold()
+    stalled = time.monotonic()
+    outcome = {}
+
+    def resign():
+        try:
+            c0.resign(timeout=40)
+            outcome["returned"] = time.monotonic()
+        except Exception as e:          # the learner's exception, shown below
+            outcome["error"] = e
+
+    thread = threading.Thread(target=resign, name="resign-c0", daemon=True)
+    thread.start()
+    suspended = wait_until(lambda: "SUSPENDED" in zk0.states(since=stalled),
+                           session_timeout, interval=0.05)
+    proxy0.cut()
+    proxy0.heal()
+    if not suspended:
+        raise EnsembleError(f"kazoo did not give up the stalled link within "
+                            f"{session_timeout:.0f} s; the check cannot judge; rerun")
+    thread.join(35)
+    expect(not thread.is_alive(), "resign() did not return within 35 s of its connection "
+                                  "dropping (the check's limit is 40 s).")
+    if "error" in outcome:
+        raise outcome["error"]
+    gone = wait_until(lambda: world.node_stat(node) is None, 5, interval=0.1)
+    # a node that still exists is an ephemeral node of a session that still lives
+    expect(gone,
+           f"resign() returned, and its session lives on, yet the "
+           f"candidate's node {node} still exists 5 s later: the delete that met the lost "
+           f"connection was not tried again, so the node stays for as long as the session "
+           f"lives and the election waits on a candidate that has left. On ConnectionLoss, "
+           f"try the delete again once connected (kazoo's KazooRetry, or client.retry); "
+           f"NoNodeError then means it is done.")
+    if wait_until(lambda: zk0.connected, 5, interval=0.05) and zk0.session_id != session:
+        # the node went with an expired session, which proves nothing about resign()
+        raise EnsembleError("the client's session did not outlive the dropped connection "
+                            "(the machine was too slow to reconnect in time); the check "
+                            "cannot judge; rerun")
+    expect(wait_until(lambda: c1.is_leader, 5),
+           "The other candidate did not lead within 5 s of the resigned candidate's node "
+           "going.")
