@@ -162,6 +162,9 @@ def test_invariants_hold_under_random_faults(world, faults, rng, request):
 
     last_seen = ["nothing read yet"]      # why the last look was not settled, for the message
 
+    def disconnected():
+        return [n for n in active if not zks[n].connected]
+
     def settled():
         try:
             names, connected, nodes, children = settled_view(active, zks, observer)
@@ -172,8 +175,7 @@ def test_invariants_hold_under_random_faults(world, faults, rng, request):
             last_seen[0] = f"leaders {names}"
             return False
         if not connected:
-            last_seen[0] = ("not connected: "
-                            + ", ".join(n for n in active if not zks[n].connected))
+            last_seen[0] = "not connected: " + ", ".join(disconnected())
             return False
         mine = {node.rsplit("/", 1)[1] for node in nodes.values() if node}
         if not children or len(mine) != len(active) or set(children) != mine:
@@ -195,10 +197,6 @@ def test_invariants_hold_under_random_faults(world, faults, rng, request):
     # back-off of seconds after the storm's last quorum election, longer on a loaded
     # machine. The candidates' time to settle starts once every client is connected.
     healed_at = time.monotonic()
-
-    def disconnected():
-        return [n for n in active if not zks[n].connected]
-
     reconnected = wait_until(lambda: not disconnected(), RECONNECT_DEADLINE, interval=0.05)
     connected_at = time.monotonic()
     late = [] if reconnected else disconnected()

@@ -49,20 +49,35 @@ SESSION_TIMEOUT = 2.0           # seconds; 10 ticks of the ensemble
 ELECTION = "/election"
 
 
+def kept_secret(path: Path, nbytes: int) -> str | None:
+    """The hex secret kept in the file at ``path``, made on first use (0600, so only this
+    user reads it); None where it can be neither read nor made. Two processes making it
+    at once both end up with the one that was written first."""
+    for made in (False, True):
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            if made:
+                return None
+        except OSError:
+            return None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(secrets.token_hex(nbytes))
+        except FileExistsError:
+            pass                      # another grading process made it first: read theirs
+        except OSError:
+            return None
+    return None
+
+
 def grader_secret() -> str:
     """The grader's ZooKeeper password, in a file only the grader's user can read."""
     from .launcher import state_dir
-    path = state_dir() / "grader-secret"
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(24))
-        return path.read_text().strip()
-    except OSError:
-        return secrets.token_hex(24)      # unreadable state folder: a secret for this run only
+    # an unreadable state folder: a secret for this run only
+    return kept_secret(state_dir() / "grader-secret", 24) or secrets.token_hex(24)
 
 
 def seed_key_path() -> Path:
@@ -78,25 +93,10 @@ def seed_key_path() -> Path:
 def seed_key(path: Path | None = None) -> bytes | None:
     """The key of the sandbox's seed, made on first use (0600); None where it can be
     neither read nor made (the digest is then unkeyed)."""
-    path = path or seed_key_path()
+    text = kept_secret(path or seed_key_path(), 32)
     try:
-        return bytes.fromhex(path.read_text().strip())
-    except FileNotFoundError:
-        pass
-    except (OSError, ValueError):
-        return None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(secrets.token_hex(32))
-    except FileExistsError:
-        pass                          # another grading process made it first: read theirs
-    except OSError:
-        return None
-    try:
-        return bytes.fromhex(path.read_text().strip())
-    except (OSError, ValueError):
+        return bytes.fromhex(text) if text else None
+    except ValueError:
         return None
 
 
