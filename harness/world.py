@@ -235,14 +235,17 @@ class World:
     # --- the learner's side --------------------------------------------------------
 
     def client(self, timeout: float = SESSION_TIMEOUT, proxied: bool = False, sandbox=None,
-               label: str = ""):
+               label: str = "", quick_reconnect: bool | None = None):
         """A started kazoo client in the learner's sandbox, in this check's namespace.
 
         ``proxied``: it reaches the ensemble through a FaultProxy of its own
         (``client.proxy``: cut / hold / heal / drop_after_next_create), and
         reconnects at most 0.5 s apart, so a check times the learner's code,
-        not kazoo's back-off.
+        not kazoo's back-off. ``quick_reconnect`` (default: ``proxied``) asks the
+        same of a direct client: after an outage of seconds, kazoo's own back-off
+        may wait longer than the session lives.
         """
+        quick = proxied if quick_reconnect is None else quick_reconnect
         sb = sandbox or self.sandbox
         proxy = None
         if proxied:
@@ -255,7 +258,7 @@ class World:
         return sb.client(hosts, chroot=self.namespace, timeout=timeout,
                          auth=[list(self.grading.learner.auth)],
                          acl=acl_as_data(self.grading.namespace_acl()),
-                         reconnect=RECONNECT if proxied else None, label=label, proxy=proxy)
+                         reconnect=RECONNECT if quick else None, label=label, proxy=proxy)
 
     def _seed(self, sandbox: Sandbox, label: str) -> None:
         """The check's seed for the learner's randomness there (guids, ``random``): with the

@@ -28,7 +28,7 @@ import pytest
 
 from .. import faultlock, manifest
 from ..checkkit import CheckFailure, close_quietly
-from ..ensemble import Ensemble, EnsembleError
+from ..ensemble import SERVING_MODES, Ensemble, EnsembleError
 from ..launcher import LauncherError
 from ..sandbox.host import LearnerError, SandboxError
 from ..sandbox.jail import JailError
@@ -145,9 +145,10 @@ def lab_of(item) -> str:
 # --- fixtures ------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
-def ensemble():
+def ensemble(request):
     """The running ensemble; a local one is started if none answers."""
     ens = Ensemble()
+    request.config._workshop_ensemble = ens       # for heal_if_broken
     if not ens.has_quorum():
         try:
             ens.backend.up()
@@ -163,6 +164,50 @@ def ensemble():
     return ens
 
 
+def ensemble_trouble(config) -> str:
+    """'' while every server of the run's ensemble serves (leads or follows); else what
+    is wrong with it (its modes). Asked only after something went wrong: it costs one
+    four-letter word per server."""
+    ens = getattr(config, "_workshop_ensemble", None)
+    if ens is None:
+        return ""
+    try:
+        modes = ens.modes()
+        if all(m in SERVING_MODES for m in modes.values()):
+            return ""
+        return ", ".join(f"zoo{i} {m}" for i, m in modes.items())
+    except Exception as e:          # asking failed: that says enough
+        return f"the servers could not be asked ({type(e).__name__})"
+
+
+MAX_HEALS = 3      # per run: an ensemble that cannot be healed is not tried before every check
+
+
+def heal_if_broken(config) -> None:
+    """Before the next check, after one that met a broken ensemble: heal it.
+
+    Only fault checks break the ensemble, and they heal it afterwards. When it breaks
+    otherwise (a server's JVM died, someone ran `make down` or killed one by hand),
+    every later check would wait out its time limits on it, an infrastructure error
+    each: a class grading lost 8 minutes and 33 checks of one submission that way. One
+    outside break now costs the check that met it, not the rest of the run.
+    """
+    ens = getattr(config, "_workshop_ensemble", None)
+    tries = config.__dict__.setdefault("_workshop_heals", [0])
+    if ens is None or tries[0] >= MAX_HEALS:
+        return
+    with faultlock.held(exclusive=True):
+        why = ensemble_trouble(config)
+        if not why:
+            return
+        tries[0] += 1
+        try:
+            ens.heal()
+            log_trace(config, "healed the ensemble before the next check", f"it was: {why}")
+        except Exception as e:
+            log_trace(config, "the ensemble could not be healed", f"it was: {why}\n{e}")
+
+
 @pytest.fixture(autouse=True)
 def _ensemble_lock(request):
     """Fault checks run alone (exclusive); every other check shares the ensemble."""
@@ -175,6 +220,8 @@ def _ensemble_lock(request):
         yield       # it runs checks itself, which take the lock (flock does not nest)
         return
     exclusive = request.node.get_closest_marker("faults") is not None
+    if request.config.__dict__.pop("_workshop_heal_first", False):
+        heal_if_broken(request.config)
     with faultlock.held(exclusive):
         yield
 
@@ -502,7 +549,20 @@ def pytest_runtest_makereport(item, call):
     if call.excinfo is None or report.passed or report.skipped:
         return
     exc = call.excinfo.value
-    if isinstance(exc, INFRA_ERRORS):
+    broken = ""
+    if (isinstance(exc, CheckFailure) and lab_of(item)
+            and item.get_closest_marker("faults") is None):
+        # A check that breaks nothing found the ensemble broken: what failed may have
+        # gone with it. No verdict either way (and heal before the next check).
+        broken = ensemble_trouble(item.config)
+    if broken:
+        report.workshop_status = scoring.INFRA
+        report.workshop_message = (f"Infrastructure: the ensemble broke during this check "
+                                   f"({broken}), which breaks nothing itself; no verdict. "
+                                   f"What the check saw: {exc}")
+        item.config._workshop_heal_first = True
+    elif isinstance(exc, INFRA_ERRORS):
+        item.config._workshop_heal_first = True
         report.workshop_status = scoring.INFRA
         report.workshop_message = f"Infrastructure: {exc}"
         if getattr(item.config, "_workshop_infra_said", False):      # say it once
@@ -510,6 +570,7 @@ def pytest_runtest_makereport(item, call):
             return
         item.config._workshop_infra_said = True
     elif is_check_fault(exc) and lab_of(item):
+        item.config._workshop_heal_first = True
         report.workshop_status = scoring.INFRA
         report.workshop_message = check_broke(call.excinfo)
         log_trace(item.config, item.nodeid, "".join(
