@@ -4,7 +4,8 @@ Built by harness.grading.classgen from solutions/, labs/ and tests/wrong_solutio
 graded by the batch grader as an instructor would (two at a time, on two ensembles
 side by side); every mark held to what the class's expected.json says: full marks,
 zero, or a lab that must lose points (the wrong solution's). CLASS_SIZE sets the
-size (default 12 in the everyday suite and CI; the figures in the README are of 30).
+size (default 12 in the everyday suite and CI; the README's figures are of 100 and of
+its first 30).
 """
 import csv
 import os
