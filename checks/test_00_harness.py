@@ -1,5 +1,5 @@
 """Smoke checks of the grading harness itself (not scored)."""
-from harness import loader, manifest
+from harness import manifest, notebooks
 
 
 def test_ensemble_has_a_quorum(ensemble):
@@ -21,4 +21,4 @@ def test_the_submission_has_every_lab_notebook(request):
     missing = [lab.notebook for lab in manifest.labs() if not (folder / lab.notebook).exists()]
     assert not missing, f"{folder} lacks {missing}"
     for lab in manifest.labs():
-        assert loader.solution_cells(folder / lab.notebook), f"{lab.notebook}: no solution cell"
+        assert notebooks.solution_cells(folder / lab.notebook), f"{lab.notebook}: no solution cell"

@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 from kazoo.client import KazooState
 
-from harness.checkkit import CheckFailure, expect, short, wait_until
 from harness.ensemble import EnsembleError
 from harness.sandbox.host import LearnerError
+from harness.waits import wait_until
+from harness.world.verdicts import CheckFailure, expect, short
 
 
 def hexid(session_id) -> str:
@@ -155,19 +156,19 @@ def test_node_is_gone_after_a_real_session_expiry(lab, world, rng):
 
 @pytest.mark.faults
 @pytest.mark.timeout(120)
-def test_node_survives_the_death_of_its_server(lab, faults, world, rng):
+def test_node_survives_the_death_of_its_server(lab, world, rng):
     # A longer session timeout than the checks' default: the client must reconnect
     # to another server (perhaps after a ZAB leader election) before it runs out.
     zk = world.client(timeout=4.0)
     path = "/" + node_name(rng, "survivor")
     _, where = call_register(lab, zk, path, b"still here")
     sid = zk.client_id[0]
-    server = wait_until(lambda: faults.server_of(sid), timeout=5)
+    server = wait_until(lambda: world.ensemble.server_of(sid), timeout=5)
     if not server:
         raise EnsembleError(f"no server reports a connection for session {hexid(sid)}")
     states = []
     zk.add_listener(states.append)
-    faults.kill(server)
+    world.kill(server)
     if not wait_until(lambda: KazooState.SUSPENDED in states, timeout=10):
         raise EnsembleError(f"the client did not notice that zoo{server} was killed")
     back = wait_until(lambda: zk.connected and zk.client_id and zk.client_id[0] == sid,

@@ -29,12 +29,10 @@ import uuid
 
 import pytest
 
-from harness.checkkit import CheckFailure, expect, short
+from harness.recipe import HALF, INT_MAX, INT_MIN, MARKER, SERIAL, creation_order
 from harness.sandbox.host import LearnerError, LearnerTimeout, SandboxGone
+from harness.world.verdicts import CheckFailure, expect, short
 
-MARKER = "-n_"
-INT_MIN, INT_MAX = -2**31, 2**31 - 1
-SERIAL, HALF = 2**32, 2**31
 NOISE = ["lock", "config", "readme.txt", "n_0000000003", "leader", "0000000007", "state-n"]
 RFC1982 = ("The counter wraps (2147483647 -> -2147483648, and -1 -> 0): compare numbers with "
            "serial-number arithmetic (RFC 1982): a was made before b when (b - a) % 2**32 is "
@@ -145,18 +143,17 @@ def candidates(rng, n, wrapped=False, guids=None):
 
 
 def in_creation_order(items) -> list[str]:
-    """The names of [(name, guid, number)], oldest first (RFC 1982 from one of them)."""
+    """The names of [(name, guid, number)], oldest first (RFC 1982: recipe.creation_order)."""
     if not items:
         return []
     ref = items[0][2]
-    dist = {nm: serial_distance(ref, k) for nm, _, k in items}
-    assert max(dist.values()) - min(dist.values()) < HALF, "check bug: a set spanning 2**31"
-    return sorted(dist, key=dist.get)
+    dist = [serial_distance(ref, k) for _, _, k in items]
+    assert max(dist) - min(dist) < HALF, "check bug: a set spanning 2**31"
+    return creation_order([nm for nm, _, _ in items])
 
 
 @pytest.fixture
-def replay(request):
-    seed = request.config._workshop_seed
+def replay(seed):
     return f"(random inputs from seed {seed}; replay with --seed {seed})"
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 import uuid
 
-from harness.checkkit import expect, short, wait_until
-
-MARKER = "-n_"
+from harness.recipe import ELECTION, MARKER, precedes
+from harness.recipe import sequence_of as number
+from harness.waits import wait_until
+from harness.world.verdicts import expect, short
 
 
 def guid_for(rng, k: int) -> str:
@@ -21,10 +22,6 @@ def guid_for(rng, k: int) -> str:
               lambda: str(rng.randrange(10**9)),
               lambda: f"node-n_{rng.randrange(10**10):010d}"]
     return shapes[k % len(shapes)]() + f"-{k}"        # distinct even if two shapes agree
-
-
-def number(name: str) -> int:
-    return int(name.rpartition(MARKER)[2])
 
 
 def check_volunteer(world, lab, zk, observer, election, guid):
@@ -62,7 +59,7 @@ def check_volunteer(world, lab, zk, observer, election, guid):
 
 def test_volunteer_creates_a_sequential_node_named_after_the_guid(lab, world, rng):
     zk, observer = world.client(), world.observer
-    election = rng.choice(["/election", "/service/leader-election", "/e"])
+    election = rng.choice([ELECTION, "/service/leader-election", "/e"])
     observer.ensure_path(election)
     for k in range(5):
         check_volunteer(world, lab, zk, observer, election, guid_for(rng, k))
@@ -70,7 +67,7 @@ def test_volunteer_creates_a_sequential_node_named_after_the_guid(lab, world, rn
 
 def test_volunteer_node_is_ephemeral_and_owned_by_the_caller(lab, world, rng):
     zk, other, observer = world.client(), world.client(), world.observer
-    election = "/election"
+    election = ELECTION
     observer.ensure_path(election)
     path = check_volunteer(world, lab, zk, observer, election, guid_for(rng, rng.randrange(5)))
     observer.sync(election)
@@ -94,7 +91,7 @@ def test_volunteer_node_is_ephemeral_and_owned_by_the_caller(lab, world, rng):
 def test_numbers_follow_creation_order_across_clients(lab, world, rng):
     members = world.clients(4)
     observer = world.observer
-    election = "/election"
+    election = ELECTION
     observer.ensure_path(election)
     made = []                     # (client index, guid, path) in creation order
     for k in range(rng.randint(10, 14)):
@@ -108,7 +105,7 @@ def test_numbers_follow_creation_order_across_clients(lab, world, rng):
     shown = "\n".join(f"  #{k + 1} (client {i}): number {number(p)}" for k, (i, _, p) in enumerate(made))
     paths = "\n".join(f"  #{k + 1}: {p}" for k, (_, _, p) in enumerate(made))
     # Later means a positive serial distance (RFC 1982); a fresh folder never wraps here.
-    expect(all(0 < (b - a) % 2**32 < 2**31 for a, b in zip(numbers, numbers[1:])),
+    expect(all(precedes(a, b) for a, b in zip(numbers, numbers[1:])),
            f"Nodes volunteered one after the other, from {len(members)} clients, must carry "
            f"increasing numbers in creation order; volunteer() returned, in creation order:\n"
            f"{shown}\nThe paths it returned:\n{paths}")

@@ -18,10 +18,23 @@ as supporting evidence under the `faults` lock.
 """
 import pytest
 
-from harness.checkkit import CheckFailure, expect, wait_until
-from harness.elections import (ELECTION, WATCH_COUNTERS, build, delivered, expect_on_elected_once,
-                               expect_resign_idempotent_and_final, expect_single_leader, in_order,
-                               mixed_clients, mntr_totals, session_ids, settle, smallest)
+from harness.recipe import ELECTION
+from harness.waits import wait_until
+from harness.world.elections import (
+    WATCH_COUNTERS,
+    build,
+    delivered,
+    expect_on_elected_once,
+    expect_resign_idempotent_and_final,
+    expect_single_leader,
+    in_order,
+    mixed_clients,
+    mntr_totals,
+    session_ids,
+    settle,
+    smallest,
+)
+from harness.world.verdicts import CheckFailure, expect
 
 HERD = "HerdCandidate"
 
@@ -83,19 +96,19 @@ def test_resign_is_idempotent_and_final(world, election, rng):
 
 
 @pytest.mark.faults
-def test_every_candidate_watches_the_children(world, faults, election, rng):
+def test_every_candidate_watches_the_children(world, election, rng):
     n = rng.randint(5, 15)
     zks = world.clients(n)                # one session each: the server counts per session
     cands = build(world, HERD, zks, n)
     expect_single_leader(world, cands, smallest(cands), 5)
     sids = session_ids(zks)
     before = settle(world, zks, sids)
-    counters = mntr_totals(faults)
+    counters = mntr_totals(world.ensemble)
     # a change among the children that changes no leadership: a late, larger node
     world.observer.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
     after = settle(world, zks, sids)
     got = delivered(before, after)
-    counters2 = mntr_totals(faults)
+    counters2 = mntr_totals(world.ensemble)
     leading = [c.is_leader for c in cands]
     woke = [c.label for c, s in zip(cands, sids) if got[s] >= 1]
     missed = [c.label for c, s, lead in zip(cands, sids, leading) if got[s] == 0 and not lead]
@@ -123,7 +136,7 @@ def test_every_candidate_watches_the_children(world, faults, election, rng):
 
 
 @pytest.mark.faults
-def test_one_failover_wakes_the_whole_herd(world, faults, election, rng):
+def test_one_failover_wakes_the_whole_herd(world, election, rng):
     n = rng.randint(5, 15)
     zks = world.clients(n)
     cands = build(world, HERD, zks, n)
@@ -133,11 +146,11 @@ def test_one_failover_wakes_the_whole_herd(world, faults, election, rng):
     rest_zks = [c.zk for c in rest]
     sids = session_ids(rest_zks)
     before = settle(world, rest_zks, sids)
-    counters = mntr_totals(faults)
+    counters = mntr_totals(world.ensemble)
     order[0].zk.stop()                        # the leader's process goes away: session closed
     expect_single_leader(world, rest, rest[0], 3, after="The leader's session closed. ")
     got = delivered(before, settle(world, rest_zks, sids))
-    counters2 = mntr_totals(faults)
+    counters2 = mntr_totals(world.ensemble)
     fired = sum(counters2[k] - counters[k] for k in WATCH_COUNTERS)
     per = {c.label: got[s] for c, s in zip(rest, sids)}
     expect(all(v == 1 for v in per.values()),

@@ -7,7 +7,7 @@ ever wake it), then candidates join one at a time with the election quiet in
 between (``World.quiesce``): after each join exactly the first leads and its
 on_elected has been called once (harness/joins.py).
 """
-from harness.joins import expect_lone_candidate_leads, expect_quiet_joins, waits_on_children
+from harness.world.joins import expect_lone_candidate_leads, expect_quiet_joins, waits_on_children
 
 HERD = "HerdCandidate"
 

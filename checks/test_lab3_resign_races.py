@@ -1,6 +1,6 @@
 """Lab 3 - resign() racing a notification the candidate is already handling.
 
-Seeded randomized trials (harness/resign_races.py): in each, a few herd
+Seeded randomized trials (harness/world/resign_races.py): in each, a few herd
 candidates in a folder of their own and one racer; something changes among
 the children (a candidate ahead resigns, or the leader's session expires), a
 newcomer may join, and the racer resigns - before it is told, while its
@@ -12,11 +12,11 @@ The seed is in every failure message: `pytest checks --seed N` replays it.
 """
 import pytest
 
-from harness.resign_races import run_resign_races
+from harness.world.resign_races import run_resign_races
 
 HERD = "HerdCandidate"
 
 
 @pytest.mark.trials
-def test_resign_racing_a_notification(world, rng, request):
-    run_resign_races(world, HERD, rng, request.config._workshop_seed, herd=True)
+def test_resign_racing_a_notification(world, rng, seed):
+    run_resign_races(world, HERD, rng, seed, herd=True)

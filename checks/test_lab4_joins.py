@@ -9,7 +9,11 @@ its own, exactly the first leads, and its on_elected has been called once
 (harness/joins.py). A candidate may decide in a thread of its own after
 start() returns: each judgement waits for that decision, with a deadline.
 """
-from harness.joins import expect_lone_candidate_leads, expect_quiet_joins, waits_on_predecessor
+from harness.world.joins import (
+    expect_lone_candidate_leads,
+    expect_quiet_joins,
+    waits_on_predecessor,
+)
 
 RECIPE = "Candidate"
 

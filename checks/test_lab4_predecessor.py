@@ -19,13 +19,30 @@ import threading
 
 import pytest
 
-from harness.checkkit import CheckFailure, expect, wait_until
-from harness.elections import (ELECTION, WATCH_COUNTERS, build, clients_of, delivered, exists,
-                               expect_on_elected_once, expect_resign_idempotent_and_final,
-                               expect_single_leader, gone_watches, in_order, mixed_clients,
-                               mntr_totals, session_ids, settle, smallest)
-from harness.joins import times
-from harness.sandbox.host import LearnerError, LearnerTimeout, RemoteSaboteur
+from harness.recipe import ELECTION
+from harness.sandbox.host import LearnerError, LearnerTimeout
+from harness.sandbox.remote import RemoteSaboteur
+from harness.waits import wait_until
+from harness.world.elections import (
+    WATCH_COUNTERS,
+    build,
+    clients_of,
+    delivered,
+    exists,
+    expect_on_elected_once,
+    expect_resign_idempotent_and_final,
+    expect_single_leader,
+    gone_watches,
+    in_order,
+    mixed_clients,
+    mntr_totals,
+    seq,
+    session_ids,
+    settle,
+    smallest,
+)
+from harness.world.joins import times
+from harness.world.verdicts import CheckFailure, expect
 
 RECIPE = "Candidate"
 
@@ -44,7 +61,7 @@ def expect_chain(world, cands, context=""):
     """Each non-leader's one data watch is on its predecessor (server's view); `watching` agrees."""
     sids = session_ids(clients_of(cands))
     nodes = {id(c): c.node for c in cands}
-    order = sorted(zip(cands, sids), key=lambda cs: int(nodes[id(cs[0])].rsplit("-n_", 1)[1]))
+    order = sorted(zip(cands, sids), key=lambda cs: seq(nodes[id(cs[0])]))
 
     def wrong():
         table = world.ensemble.watches_by_session()
@@ -157,7 +174,7 @@ def test_server_sees_one_watch_each_on_the_predecessor(world, election, rng):
 
 
 @pytest.mark.faults
-def test_one_failover_wakes_one_candidate(world, faults, election, rng):
+def test_one_failover_wakes_one_candidate(world, election, rng):
     n = rng.randint(5, 15)
     zks = world.clients(n)
     cands = build(world, RECIPE, zks, n)
@@ -167,11 +184,11 @@ def test_one_failover_wakes_one_candidate(world, faults, election, rng):
     rest_zks = [c.zk for c in rest]
     sids = session_ids(rest_zks)
     before = settle(world, rest_zks, sids)
-    counters = mntr_totals(faults)
+    counters = mntr_totals(world.ensemble)
     order[0].zk.stop()                        # the leader's process goes away: session closed
     expect_single_leader(world, rest, rest[0], 3, after="The leader's session closed. ")
     got = delivered(before, settle(world, rest_zks, sids))
-    counters2 = mntr_totals(faults)
+    counters2 = mntr_totals(world.ensemble)
     fired = sum(counters2[k] - counters[k] for k in WATCH_COUNTERS)
     told = {c.label: got[s] for c, s in zip(rest, sids) if got[s]}
     expect(told == {rest[0].label: 1},

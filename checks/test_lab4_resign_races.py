@@ -1,6 +1,6 @@
 """Lab 4 - resign() racing a notification the candidate is already handling.
 
-Seeded randomized trials (harness/resign_races.py): in each, one or two
+Seeded randomized trials (harness/world/resign_races.py): in each, one or two
 candidates ahead of a racer, in a folder of their own; the racer's
 predecessor goes (it resigns, or the leader's session expires), a newcomer may
 join, and the racer resigns - before it is told, while its watch callback is
@@ -21,11 +21,11 @@ The seed is in every failure message: `pytest checks --seed N` replays it.
 """
 import pytest
 
-from harness.resign_races import run_resign_races
+from harness.world.resign_races import run_resign_races
 
 RECIPE = "Candidate"
 
 
 @pytest.mark.trials
-def test_resign_racing_a_notification(world, rng, request):
-    run_resign_races(world, RECIPE, rng, request.config._workshop_seed)
+def test_resign_racing_a_notification(world, rng, seed):
+    run_resign_races(world, RECIPE, rng, seed)

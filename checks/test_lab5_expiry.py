@@ -5,16 +5,12 @@ reads the election's nodes through its own client (``world.observer``).
 """
 import time
 
-from harness.checkkit import CheckFailure, expect, holds_for, wait_until
 from harness.ensemble import EnsembleError
-from harness.invariants import ElectionRecorder, check_election, explain
-
-ELECTION = "/election"
-SESSION_TIMEOUT = 2.0
-
-
-def number(path):
-    return int(path.rpartition("-n_")[2])
+from harness.recipe import ELECTION, SESSION_TIMEOUT
+from harness.recipe import sequence_of as number
+from harness.waits import holds_for, wait_until
+from harness.world.recorder import ElectionRecorder
+from harness.world.verdicts import CheckFailure, expect
 
 
 def test_an_expired_leader_gives_way_and_takes_part_again(world):
@@ -85,7 +81,4 @@ def test_an_expired_leader_gives_way_and_takes_part_again(world):
            f"it watches {c0.watching!r}.")
     expect(holds_for(lambda: c1.is_leader and not c0.is_leader and not c2.is_leader, 0.3),
            "After the old leader came back there was not exactly one leader.")
-    rec.stop()
-    problems = check_election(rec)
-    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
-           + explain(rec, problems))
+    world.judge(rec)

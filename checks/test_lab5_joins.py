@@ -8,7 +8,11 @@ election quiet in between (``World.quiesce``): after each join the newcomer
 watches the node just before its own, exactly the first leads, on_elected has
 been called once on the first only and on_revoked never (harness/joins.py).
 """
-from harness.joins import expect_lone_candidate_leads, expect_quiet_joins, waits_on_predecessor
+from harness.world.joins import (
+    expect_lone_candidate_leads,
+    expect_quiet_joins,
+    waits_on_predecessor,
+)
 
 RESILIENT = "ResilientCandidate"
 CALLBACKS = ("on_elected", "on_revoked")

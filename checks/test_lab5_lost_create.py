@@ -1,16 +1,16 @@
 """Lab 5: a create whose reply is lost must not leave a second node behind.
 
-The candidate talks to the ensemble through a FaultProxy (harness/proxy.py,
-``world.client(proxied=True)``) that forwards its create, lets the server carry
-it out, and then closes the connection instead of passing the reply on: the
+The candidate talks to the ensemble through a FaultProxy (``world.client(proxied=True)``,
+harness/ensemble/proxy.py) that forwards its create, lets the server carry it
+out, and then closes the connection instead of passing the reply on: the
 node exists, the session lives, and the candidate only sees a ConnectionLoss.
 The grader counts the session's nodes through its own client.
 """
-from harness.checkkit import CheckFailure, expect, holds_for, wait_until
-from harness.invariants import owned_children
+from harness.recipe import ELECTION
 from harness.sandbox.host import LearnerError
-
-ELECTION = "/election"
+from harness.waits import holds_for, wait_until
+from harness.world.recorder import owned_children
+from harness.world.verdicts import CheckFailure, expect
 
 
 def test_a_lost_create_leaves_exactly_one_node_found_by_its_guid(world):
@@ -19,10 +19,9 @@ def test_a_lost_create_leaves_exactly_one_node_found_by_its_guid(world):
     first.start()
     expect(wait_until(lambda: first.is_leader, 5), "The first candidate never led.")
     zk = world.client(timeout=2.0, proxied=True, label="lossy")
-    proxy = zk.proxy
     session = zk.session_id
     cand = world.candidate("ResilientCandidate", zk, ELECTION, label="lossy", callbacks=())
-    proxy.drop_after_next_create()
+    proxy = world.drop_after_next_create(zk)
     try:
         cand.start()
     except LearnerError as e:

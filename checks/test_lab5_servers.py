@@ -10,18 +10,17 @@ timeout, its node never went away and is still first, so it leads again. The
 election *regains* its leader; it does not keep it through the outage.
 
 The candidates run in the learner's sandbox (``world.candidate``); what they
-did is read from the sandbox's reports (harness/invariants.py).
+did is read from the sandbox's reports (harness/world/recorder.py).
 """
 import time
 
 import pytest
 
-from harness.checkkit import expect, holds_for, wait_until
 from harness.ensemble import EnsembleError
-from harness.invariants import ElectionRecorder, check_election, explain, leaders_among
-
-ELECTION = "/election"
-SESSION_TIMEOUT = 2.0
+from harness.recipe import ELECTION, SESSION_TIMEOUT
+from harness.waits import holds_for, wait_until
+from harness.world.recorder import ElectionRecorder, leaders_among
+from harness.world.verdicts import expect
 
 
 def start_three(world, rec, quick_reconnect=False):
@@ -40,7 +39,7 @@ def start_three(world, rec, quick_reconnect=False):
 
 @pytest.mark.faults
 @pytest.mark.timeout(40)
-def test_killing_the_leaders_server_never_makes_two_leaders(world, faults):
+def test_killing_the_leaders_server_never_makes_two_leaders(world):
     rec = ElectionRecorder()
     zks, cands = start_three(world, rec)
     c0 = cands["c0"]
@@ -50,7 +49,7 @@ def test_killing_the_leaders_server_never_makes_two_leaders(world, faults):
     rec.mark(f"kill zoo{server}, the leader's server")
     if not wait_until(lambda: rec.disconnected_since("c0", killed), 2):
         raise EnsembleError(f"killing zoo{server} did not break the leader's connection "
-                            f"(modes now: {faults.modes()}); rerun")
+                            f"(modes now: {world.ensemble.modes()}); rerun")
     # kazoo may reconnect to another server within milliseconds and the leader may lead
     # again at once: look for the step-down in the record, not in is_leader now.
     def stepped_down():
@@ -79,15 +78,12 @@ def test_killing_the_leaders_server_never_makes_two_leaders(world, faults):
                f"so it should lead again; instead {back} leads.")
     expect(holds_for(lambda: len(leaders_among(cands)) == 1, 0.5),
            "After the failover the number of leaders did not stay at one.")
-    rec.stop()
-    problems = check_election(rec)
-    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
-           + explain(rec, problems))
+    world.judge(rec)
 
 
 @pytest.mark.faults
 @pytest.mark.timeout(45)
-def test_without_a_quorum_nobody_leads_and_afterwards_exactly_one_does(world, faults, rng):
+def test_without_a_quorum_nobody_leads_and_afterwards_exactly_one_does(world, rng):
     rec = ElectionRecorder()
     # Once the quorum is back, the servers give every session its whole timeout again:
     # the clients must be back within it, or the sessions expire and the check tries
@@ -98,31 +94,31 @@ def test_without_a_quorum_nobody_leads_and_afterwards_exactly_one_does(world, fa
     down = sorted(rng.sample([1, 2, 3], 2))
     lost = time.monotonic()
     for i in down:
-        faults.kill(i)
+        world.kill(i)
     rec.mark(f"kill zoo{down[0]} and zoo{down[1]}")
     # The survivor, if it led, serves on until it notices that its followers are
     # gone: a candidate may rightly reconnect and lead there for that moment.
     survivor = next(i for i in (1, 2, 3) if i not in down)
-    if not wait_until(lambda: faults.mode(survivor) not in ("leader", "follower"), 5):
+    if not wait_until(lambda: world.ensemble.mode(survivor) not in ("leader", "follower"), 5):
         raise EnsembleError(f"zoo{survivor} still serves 5 s after zoo{down[0]} and "
                             f"zoo{down[1]} were killed; rerun")
     rec.mark(f"zoo{survivor} stops serving: no quorum")
     if not wait_until(lambda: all(rec.disconnected_since(n, lost) for n in cands), 4):
         raise EnsembleError(f"after killing zoo{down[0]} and zoo{down[1]} some clients stayed "
-                            f"connected (modes now: {faults.modes()}); rerun")
+                            f"connected (modes now: {world.ensemble.modes()}); rerun")
     nobody = wait_until(lambda: not leaders_among(cands), SESSION_TIMEOUT)
     expect(nobody, f"Two of the three servers are down, so no server serves and every client is "
                    f"SUSPENDED; still {leaders_among(cands)} kept is_leader True for "
                    f"{SESSION_TIMEOUT:.0f} s. Step down on SUSPENDED.")
     stayed = holds_for(lambda: not leaders_among(cands), 1.0)
-    if not stayed and any(faults.backend.running(i) for i in down):
+    if not stayed and any(world.ensemble.backend.running(i) for i in down):
         raise EnsembleError(f"a server killed by this check (zoo{down[0]}, zoo{down[1]}) was "
                             f"started again by someone else meanwhile; rerun")
     expect(stayed, f"Without a quorum, {leaders_among(cands)} took the lead (while "
                    f"disconnected).")
     for i in down:
-        faults.start(i)
-    faults.wait_for_quorum(timeout=20)
+        world.restart(i)
+    world.ensemble.wait_for_quorum(timeout=20)
     rec.mark("quorum back")
 
     def one_leader():
@@ -134,7 +130,4 @@ def test_without_a_quorum_nobody_leads_and_afterwards_exactly_one_does(world, fa
     expect(holds_for(one_leader, 0.5),
            f"After the quorum came back the number of leaders did not stay at one "
            f"({leaders_among(cands)}).")
-    rec.stop()
-    problems = check_election(rec)
-    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
-           + explain(rec, problems))
+    world.judge(rec)

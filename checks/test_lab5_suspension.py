@@ -1,8 +1,9 @@
 """Lab 5: a leader whose connection is in doubt stops leading, and leads again only safely.
 
 The candidate under test reaches the ensemble through a FaultProxy of its own
-(``world.client(proxied=True)``, harness/proxy.py), so the check can stall or
-cut its connection without touching the servers. The candidates run in the
+(``world.client(proxied=True)``, harness/ensemble/proxy.py), so the check can
+stall (``world.hold``) or cut (``world.cut``) its connection without touching the
+servers. The candidates run in the
 learner's sandbox; the grader reads the nodes through its own clients.
 """
 import threading
@@ -10,11 +11,11 @@ import time
 
 from kazoo.client import KazooState
 
-from harness.checkkit import expect, holds_for, wait_until
 from harness.ensemble import EnsembleError
-from harness.invariants import ElectionRecorder, check_election, explain
-
-ELECTION = "/election"
+from harness.recipe import ELECTION
+from harness.waits import holds_for, wait_until
+from harness.world.recorder import ElectionRecorder
+from harness.world.verdicts import expect
 
 
 def start(world, rec, name, client):
@@ -32,11 +33,10 @@ def wait_leader(cand, timeout, what):
 def test_a_silent_network_makes_the_leader_step_down_before_anyone_else_leads(world):
     rec = ElectionRecorder()
     zk0 = world.client(timeout=2.0, proxied=True, label="c0")
-    proxy0 = zk0.proxy
     c0 = start(world, rec, "c0", zk0)
     wait_leader(c0, 5, "The only candidate")
     c1 = start(world, rec, "c1", world.client(label="c1"))
-    proxy0.hold()           # c0's network goes silent: nothing in, nothing out
+    world.hold(zk0)           # c0's network goes silent: nothing in, nothing out
     fault = time.monotonic()
     rec.mark("hold c0's connection", "c0")
     # c0's session expires on the server after 2 s; then c1 must lead
@@ -52,10 +52,8 @@ def test_a_silent_network_makes_the_leader_step_down_before_anyone_else_leads(wo
                             "called.")
     expect(led, "After the leader's session expired (its network stayed silent), the next "
                 "candidate did not become leader within 5 s.")
-    problems = check_election(rec)
-    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
-           + explain(rec, problems))
-    proxy0.heal()
+    world.judge(rec, stop=False)
+    world.heal(zk0)
     # c0 learns its session expired and takes part again, behind c1
     c1_node = c1.node
 
@@ -71,28 +69,24 @@ def test_a_silent_network_makes_the_leader_step_down_before_anyone_else_leads(wo
                  f"new leader's node={c1_node!r}).")
     expect(holds_for(lambda: c1.is_leader and not c0.is_leader, 0.3),
            "After the network healed, there was not exactly one leader.")
-    rec.stop()
-    problems = check_election(rec)
-    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
-           + explain(rec, problems))
+    world.judge(rec)
 
 
 def test_after_a_short_suspension_the_leader_leads_again(world):
     rec = ElectionRecorder()
     zk0 = world.client(timeout=3.0, proxied=True, label="c0")
-    proxy0 = zk0.proxy
     c0 = start(world, rec, "c0", zk0)
     wait_leader(c0, 5, "The only candidate")
     c1 = start(world, rec, "c1", world.client(label="c1"))
     session, node = zk0.session_id, c0.node
-    proxy0.cut()            # the connection breaks; the session lives on (3 s)
+    world.cut(zk0)            # the connection breaks; the session lives on (3 s)
     rec.mark("cut c0's connection", "c0")
     stepped = wait_until(lambda: not c0.is_leader, 0.5)
     expect(stepped, "The leader's connection broke (kazoo reported SUSPENDED) but is_leader "
                     "stayed True. Step down as soon as the state listener sees SUSPENDED.")
     expect(wait_until(lambda: c0.revoked >= 1, 1.0),
            "The leader stepped down on SUSPENDED but on_revoked() was never called.")
-    proxy0.heal()
+    world.heal(zk0)
     expect(wait_until(lambda: zk0.connected, 2.5),
            "The check could not reconnect the client (infrastructure?).")
     expect(zk0.session_id == session, "The session expired during a short cut "
@@ -109,21 +103,17 @@ def test_after_a_short_suspension_the_leader_leads_again(world):
     expect(holds_for(lambda: not c1.is_leader, 1.0), "Two leaders after the reconnect.")
     expect(wait_until(lambda: c0.elected >= 2, 1.0),
            "on_elected() was not called when the candidate led again.")
-    rec.stop()
-    problems = check_election(rec)
-    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
-           + explain(rec, problems))
+    world.judge(rec)
 
 
 def test_before_leading_again_a_candidate_checks_its_node_is_still_its_own(world):
     rec = ElectionRecorder()
     zk0 = world.client(timeout=3.0, proxied=True, label="c0")
-    proxy0 = zk0.proxy
     c0 = start(world, rec, "c0", zk0)
     wait_leader(c0, 5, "The only candidate")
     session, node = zk0.session_id, c0.node
     other = world.grader_client()     # the grader's own session: the impostor
-    proxy0.cut()
+    world.cut(zk0)
     rec.mark("cut c0's connection", "c0")
     expect(wait_until(lambda: not c0.is_leader, 0.5),
            "The leader's connection broke but is_leader stayed True (see SUSPENDED).")
@@ -131,7 +121,7 @@ def test_before_leading_again_a_candidate_checks_its_node_is_still_its_own(world
     other.delete(node)
     other.create(node, b"impostor", ephemeral=True)
     impostor = other.client_id[0]
-    proxy0.heal()
+    world.heal(zk0)
     expect(wait_until(lambda: zk0.connected, 2.5),
            "The check could not reconnect the client (infrastructure?).")
     expect(zk0.session_id == session, "The session expired during a short cut "
@@ -151,10 +141,7 @@ def test_before_leading_again_a_candidate_checks_its_node_is_still_its_own(world
     stat = observer.exists(mine) if mine else None
     expect(stat is not None and stat.ephemeralOwner == session,
            f"The candidate leads, but its node {mine!r} is not owned by its session.")
-    rec.stop()
-    problems = check_election(rec)
-    expect(not problems, "Two candidates led at once, or one led while disconnected:\n"
-           + explain(rec, problems))
+    world.judge(rec)
 
 
 def test_a_resign_whose_delete_meets_a_lost_connection_still_deletes_the_node(world):
@@ -167,7 +154,6 @@ def test_a_resign_whose_delete_meets_a_lost_connection_still_deletes_the_node(wo
     """
     session_timeout = 8.0      # long enough that the session outlives the drop and return
     zk0 = world.client(timeout=session_timeout, proxied=True, label="c0")
-    proxy0 = zk0.proxy
     c0 = world.candidate("ResilientCandidate", zk0, ELECTION, label="c0")
     c0.start()
     c1 = world.candidate("ResilientCandidate", world.client(label="c1"), ELECTION, label="c1")
@@ -179,7 +165,7 @@ def test_a_resign_whose_delete_meets_a_lost_connection_still_deletes_the_node(wo
     # thirds of the session timeout later kazoo gives the connection up (SUSPENDED) and
     # fails that delete with ConnectionLoss. The stalled link is then cut, so the stalled
     # delete never reaches a server, and healed: kazoo reconnects to the same session.
-    proxy0.hold()
+    world.hold(zk0)
     stalled = time.monotonic()
     outcome = {}
 
@@ -193,8 +179,8 @@ def test_a_resign_whose_delete_meets_a_lost_connection_still_deletes_the_node(wo
     thread.start()
     suspended = wait_until(lambda: "SUSPENDED" in zk0.states(since=stalled),
                            session_timeout, interval=0.05)
-    proxy0.cut()
-    proxy0.heal()
+    world.cut(zk0)
+    world.heal(zk0)
     if not suspended:
         raise EnsembleError(f"kazoo did not give up the stalled link within "
                             f"{session_timeout:.0f} s; the check cannot judge; rerun")

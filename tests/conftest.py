@@ -1,22 +1,23 @@
 """The developer suite's namespaces are open to every client.
 
 Graded checks get a namespace under a digest ACL (the grader's and the
-learner's credentials: harness/grading/plugin.py). The developer tests run no
+learner's credentials: harness/world/namespaces.py). The developer tests run no
 learner code, and drive clients of their own that carry no credential (the
 live view's candidates, a proxy's client), so their namespaces, and the nodes
 the `clients` fixture creates in them, keep ZooKeeper's open ACL.
 """
-import os
 import uuid
 
 import pytest
 from kazoo.security import OPEN_ACL_UNSAFE
 
-from harness.grading.plugin import ensure_guarded
+from harness import settings
 from harness.manifest import REPO
-from harness.world import Grading, World
-
-SESSION_TIMEOUT = 2.0
+from harness.recipe import SESSION_TIMEOUT
+from harness.tools import testloop
+from harness.world import World
+from harness.world.grading_run import Grading
+from harness.world.namespaces import ensure_guarded
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def solved_world(ensemble):
     """A World grading solutions/ lab 5 in a namespace of its own (made and deleted here):
     the learner's side of a check, run on the solved code."""
     grading = Grading(ensemble, REPO / "solutions")
-    prefix = os.environ.get("ZK_WORKSHOP_NAMESPACE", "/checks").rstrip("/")
+    prefix = settings.current().namespace.rstrip("/")
     namespace = f"{prefix}/solved-world-{uuid.uuid4().hex[:8]}"
     admin = ensemble.client(timeout=SESSION_TIMEOUT, auth_data=[grading.grader.auth])
     admin.start(timeout=15)
@@ -51,3 +52,22 @@ def solved_world(ensemble):
             pass
         admin.stop()
         admin.close()
+
+
+@pytest.fixture
+def setting(monkeypatch):
+    """Change an environment variable the harness reads, for this test only:
+    ``setting("ZK_WORKSHOP_STATE", path)`` (settings are read again each time)."""
+    def change(name: str, value: str | None) -> None:
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+        settings.reload()
+    yield change
+    monkeypatch.undo()
+    settings.reload()
+
+
+def pytest_collection_modifyitems(items):
+    testloop.order_files(items)        # the longest test files first (harness test)

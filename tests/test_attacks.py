@@ -24,11 +24,11 @@ from pathlib import Path
 
 import pytest
 
-from harness import loader, manifest
-from harness.grading import batch, submissions
+from harness import cli, manifest, notebooks
 from harness.manifest import REPO
 from harness.sandbox.jail import SLOTS, UID_BASE, Jail
-from harness.world import grader_secret, seed_key, seed_key_path
+from harness.tools import mutants
+from harness.world.secrets import grader_secret, seed_key, seed_key_path
 
 pytestmark = [pytest.mark.runs_checks, pytest.mark.slow,
               pytest.mark.skipif(os.geteuid() != 0, reason="the sandbox's own uid needs a root grader")]
@@ -39,7 +39,7 @@ TAG = uuid.uuid4().hex[:8]
 LEAK = f"/tmp/zk-attack-leak-{TAG}.txt"
 SECRET = f"HIDDEN-CHECK-SECRET-{TAG}"
 
-LAB1 = "".join(src for _, src in loader.solution_cells(REPO / "solutions" / manifest.by_key("lab1").notebook))
+LAB1 = "".join(src for _, src in notebooks.solution_cells(REPO / "solutions" / manifest.by_key("lab1").notebook))
 
 # The grader's command line is readable by anyone (/proc/PID/cmdline): every
 # attack below knows the results file's path and the hidden checks' paths.
@@ -90,7 +90,7 @@ if os.fork() == 0:
     # 3. patch the checks' helpers where they would be imported
     "module_patcher": '''
 import sys, types
-import harness.checkkit as ck
+import harness.world.verdicts as ck
 ck.expect = lambda condition, message: None
 ck.CheckFailure = type("CheckFailure", (Exception,), {})
 fake = types.ModuleType("harness.grading.plugin")
@@ -241,15 +241,15 @@ def graded():
     hidden.mkdir()
     (hidden / "test_lab1_hidden.py").write_text(f"# {SECRET}\ndef test_lab1_hidden(lab):\n    pass\n")
     # the honest one is graded first, beside the vandal
-    submissions.build(subs / "a_honest")
+    mutants.build(subs / "a_honest")
     for name, attack in ATTACKS.items():
         base = REPO / "solutions" if name in REST_SOLVED else REPO / "labs"
         code = attack.replace("CLASS_CSV", repr(str(out / "grades.csv")))
         cell = code if name in LAB1_LOST else LAB1 + "\n" + code
         prefix = "a_" if name == "namespace_vandal" else "b_"
-        submissions.build(subs / f"{prefix}{name}", base=base, overrides={"lab1": cell})
+        mutants.build(subs / f"{prefix}{name}", base=base, overrides={"lab1": cell})
     before = set(sandbox_processes())
-    code = batch.main([str(subs), "--out", str(out), "--labs", ",".join(LABS), "--jobs", "2",
+    code = cli.main(["grade", str(subs), "--out", str(out), "--labs", ",".join(LABS), "--jobs", "2",
                        "--timeout", "600", "--hidden", str(hidden)])
     assert code == 0
     with open(out / "grades.csv") as f:

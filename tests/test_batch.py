@@ -12,12 +12,14 @@ import pytest
 
 pytestmark = [pytest.mark.runs_checks]
 
-from harness import manifest, topology
-from harness.grading import batch, side_ensembles, submissions
+from harness import cli, manifest
+from harness.ensemble import side, topology
+from harness.grading import batch
 from harness.manifest import REPO
+from harness.tools import mutants
 
 LABS = ["lab1", "lab2", "lab3", "lab4"]
-WRONG = REPO / "tests" / "wrong_solutions"
+WRONG = manifest.WRONG
 HANG = '''
 from predecessor_watch import *          # the solution, except that start() never returns
 import threading
@@ -33,15 +35,15 @@ def graded(tmp_path_factory):
     root = tmp_path_factory.mktemp("class")
     subs = root / "submissions"
     subs.mkdir()
-    submissions.build(subs / "solutions")
+    mutants.build(subs / "solutions")
     shutil.copytree(REPO / "labs", subs / "starter")
     for wrong in ["lab1_persistent_node", "lab2_lexicographic_sort", "lab3_never_rearms"]:
-        submissions.build(subs / wrong, overrides={wrong[:4]: (WRONG / f"{wrong}.py").read_text()})
-    submissions.build(subs / "syntax_error", overrides={"lab1": "def register(zk, path:\n    pass\n"})
-    lab4 = "".join(src for _, src in __import__("harness.loader", fromlist=["x"]).solution_cells(
+        mutants.build(subs / wrong, overrides={wrong[:4]: (WRONG / f"{wrong}.py").read_text()})
+    mutants.build(subs / "syntax_error", overrides={"lab1": "def register(zk, path:\n    pass\n"})
+    lab4 = "".join(src for _, src in __import__("harness.notebooks", fromlist=["x"]).solution_cells(
         REPO / "solutions" / manifest.by_key("lab4").notebook))
-    submissions.build(subs / "hangs_in_start", overrides={"lab4": lab4 + HANG})
-    submissions.build(subs / "crashes_in_lab2", overrides={"lab2": CRASH})
+    mutants.build(subs / "hangs_in_start", overrides={"lab4": lab4 + HANG})
+    mutants.build(subs / "crashes_in_lab2", overrides={"lab2": CRASH})
     cheat = subs / "ships_a_conftest"
     shutil.copytree(REPO / "labs", cheat)
     (cheat / "conftest.py").write_text(
@@ -54,7 +56,7 @@ def graded(tmp_path_factory):
         for lab in manifest.labs():
             zf.write(REPO / "solutions" / lab.notebook, f"my-work/{lab.notebook}")
     out = root / "out"
-    code = batch.main([str(subs), "--out", str(out), "--labs", ",".join(LABS), "--jobs", "2",
+    code = cli.main(["grade", str(subs), "--out", str(out), "--labs", ",".join(LABS), "--jobs", "2",
                        "--timeout", "600"])
     assert code == 0
     with open(out / "grades.csv") as f:
@@ -113,7 +115,7 @@ def test_side_ensembles_ports_are_all_usable_and_never_shared():
     """Every side ensemble can start: its ports lie below the ephemeral range, and
     none is a port of another ensemble (side or reserved) or of JupyterLab."""
     taken = {8888: "JupyterLab"}
-    for offset in side_ensembles.RESERVED_OFFSETS + side_ensembles.OFFSETS:
+    for offset in side.RESERVED_OFFSETS + side.OFFSETS:
         for server in topology.servers(offset):        # raises if a port is unusable
             for port in (server.client_port, server.peer_port, server.election_port):
                 assert port not in taken, f"offset {offset}: port {port} is also {taken[port]}'s"
@@ -127,11 +129,11 @@ def test_side_by_side_ensembles_grade_lab5_at_once_and_are_taken_down(tmp_path, 
     ensemble take turns, on two they do not. Same marks; the second ensemble is gone after."""
     import socket
 
-    from harness.grading import side_ensembles
+    from harness.ensemble import side
     subs = tmp_path / "subs"
     for name in ("first", "second"):
-        submissions.build(subs / name)
-    code = batch.main([str(subs), "--out", str(tmp_path / "out"), "--labs", "lab5",
+        mutants.build(subs / name)
+    code = cli.main(["grade", str(subs), "--out", str(tmp_path / "out"), "--labs", "lab5",
                        "--jobs", "2", "--ensembles", "2", "--timeout", "300"])
     assert code == 0
     with open(tmp_path / "out" / "grades.csv") as f:
@@ -139,10 +141,10 @@ def test_side_by_side_ensembles_grade_lab5_at_once_and_are_taken_down(tmp_path, 
     assert [float(rows[n]["lab5"]) for n in ("first", "second")] == [full("lab5")] * 2, rows
     used = {json.loads((tmp_path / "out" / f"{n}.json").read_text())["ensemble_port_offset"]
             for n in ("first", "second")}
-    assert used == {0, side_ensembles.OFFSETS[0]}, used
+    assert used == {0, side.OFFSETS[0]}, used
     shown = capsys.readouterr().out
-    assert f"port offset {side_ensembles.OFFSETS[0]} up" in shown
-    port = 2181 + side_ensembles.OFFSETS[0]
+    assert f"port offset {side.OFFSETS[0]} up" in shown
+    port = 2181 + side.OFFSETS[0]
     with socket.socket() as s:
         assert s.connect_ex(("127.0.0.1", port)) != 0, "the side ensemble still listens"
 
@@ -150,12 +152,12 @@ def test_side_by_side_ensembles_grade_lab5_at_once_and_are_taken_down(tmp_path, 
 def test_the_longest_gradings_start_first(tmp_path):
     """Finished work (lab 5 waits for real session timeouts) goes before half-done work,
     and untouched starters (every check fails at once) come last."""
-    starter = submissions.build(tmp_path / "a_starter", base=REPO / "labs")
-    half = submissions.build(tmp_path / "b_half", base=REPO / "labs")
+    starter = mutants.build(tmp_path / "a_starter", base=REPO / "labs")
+    half = mutants.build(tmp_path / "b_half", base=REPO / "labs")
     for key in ("lab1", "lab2"):
         nb = manifest.by_key(key).notebook
         shutil.copy(REPO / "solutions" / nb, half / nb)
-    finished = submissions.build(tmp_path / "c_finished")
+    finished = mutants.build(tmp_path / "c_finished")
     assert batch.attempted(starter) == []
     assert batch.attempted(half) == ["lab1", "lab2"]
     order = batch.longest_first({p: p for p in (starter, half, finished)})

@@ -1,4 +1,4 @@
-"""The benchmark (harness/bench.py) at a tiny N, against the real ensemble.
+"""The benchmark (harness/tools/bench) at a tiny N, against the real ensemble.
 
 Only what is deterministic is asserted: the shape of results/bench.json and the
 notification counts - per failover, a predecessor watch wakes exactly one
@@ -14,7 +14,8 @@ import os
 
 import pytest
 
-from harness import bench
+from harness import cli
+from harness.tools import bench
 
 N = 5
 FAILOVERS = 3
@@ -25,8 +26,8 @@ CRASHES = 1
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     submission = os.environ.get("BENCH_SUBMISSION", str(bench.REPO / "solutions"))
-    code = bench.main(["--sizes", str(N), "--failovers", str(FAILOVERS), "--crashes",
-                       str(CRASHES), "--submission", submission, "--out", str(out)])
+    code = cli.main(["bench", "--sizes", str(N), "--failovers", str(FAILOVERS), "--crashes",
+                     str(CRASHES), "--submission", submission, "--out", str(out)])
     figures = json.loads((out / "bench.json").read_text())
     return code, figures, out
 

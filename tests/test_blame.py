@@ -12,10 +12,10 @@ import textwrap
 
 import pytest
 
-from harness.grading import submissions
 from harness.manifest import REPO
 from harness.sandbox.host import LearnerTimeout
-from harness.world import Grading
+from harness.tools import mutants
+from harness.world.grading_run import Grading
 
 pytestmark = [pytest.mark.runs_checks, pytest.mark.timeout(300)]
 
@@ -33,7 +33,7 @@ def owner_session(zk, path):
 
 def grade_with(tmp_path, check_source: str, lab1: str | None = None):
     sub = tmp_path / "submission"
-    submissions.build(sub, overrides={"lab1": lab1} if lab1 else None)
+    mutants.build(sub, overrides={"lab1": lab1} if lab1 else None)
     check = tmp_path / "test_lab1_extra.py"
     check.write_text(textwrap.dedent(check_source))
     out = tmp_path / "r.json"
@@ -65,7 +65,7 @@ def test_an_error_of_the_checks_own_is_the_checks_problem(tmp_path):
 def lab1_sandbox(ensemble, tmp_path, lab1: str):
     """A sandbox with this lab 1 code imported, ended afterwards."""
     sub = tmp_path / "submission"
-    submissions.build(sub, overrides={"lab1": lab1})
+    mutants.build(sub, overrides={"lab1": lab1})
     run = Grading(ensemble, sub)
     try:
         sandbox = run.sandbox_for("ephemeral_nodes")
@@ -128,7 +128,7 @@ def owner_session(zk, path):
 
 
 def test_thread_and_logged_exceptions_print_one_line_each_not_a_traceback(ensemble, tmp_path):
-    from harness.checkkit import wait_until
+    from harness.waits import wait_until
     with lab1_sandbox(ensemble, tmp_path, NOISY_LAB1) as sandbox:
         sandbox.request("call", module="ephemeral_nodes", name="register", args=[None, "/x"], timeout=10)
         wait_until(lambda: "worker queue" in sandbox.output(), 5)

@@ -11,8 +11,8 @@ server (``World.node_stat``, ``World.children``) before it is called missing.
 """
 import pytest
 
-from harness.checkkit import wait_until
 from harness.ensemble import EnsembleError
+from harness.waits import wait_until
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from harness import launcher
+from harness.ensemble import local
 from harness.manifest import REPO
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -52,7 +52,7 @@ def jupyterlab(tmp_path):
         env=dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"),
                  JUPYTERLAB_SETTINGS_DIR=str(tmp_path / "settings"),
                  JUPYTERLAB_WORKSPACES_DIR=str(tmp_path / "workspaces"),
-                 ZK_WORKSHOP_STATE=str(launcher.state_dir())))
+                 ZK_WORKSHOP_STATE=str(local.state_dir())))
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -69,29 +69,40 @@ def jupyterlab(tmp_path):
     proc.wait(timeout=20)
 
 
-def test_lab4_runs_in_a_browser_and_the_live_view_draws_the_election(jupyterlab, tmp_path):
+def run_all_cells(jupyterlab, notebook: str, shot_name: str, wait_for: str):
+    """Open ``notebook`` (under solutions/) in Chromium, Run All Cells, wait for the CSS
+    selector ``wait_for`` in the page; a screenshot kept in results/, pass or fail.
+    Returns (the element found, the page's SVG markup)."""
     from playwright.sync_api import sync_playwright
     base, token = jupyterlab
-    shot = REPO / "results" / "browser-lab4.png"
+    shot = REPO / "results" / shot_name
     shot.parent.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync"])
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{base}/lab/tree/solutions/04_predecessor_watch.ipynb?token={token}")
+        page.goto(f"{base}/lab/tree/solutions/{notebook}?token={token}")
         page.wait_for_selector(".jp-Notebook", timeout=60_000)
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus", timeout=60_000)
         time.sleep(2)     # let the kernel come up before asking it to run
         try:
             page.click('.lm-MenuBar-itemLabel:text-is("Run")', timeout=30_000)
             page.click('.lm-Menu-itemLabel:text-is("Run All Cells")', timeout=30_000)
-            # The live view renders an SVG with a highlighted leader and watch arrows.
-            leader = page.wait_for_selector("svg .leader", timeout=240_000)
-            arrows = page.query_selector_all("svg .arrow")
-            leader.scroll_into_view_if_needed()
+            found = page.wait_for_selector(wait_for, timeout=240_000)
+            found.scroll_into_view_if_needed()
+            text = found.text_content() or ""     # an SVG element: no inner_text
+            svgs = [e.inner_html() for e in page.query_selector_all("svg")]
         finally:
             page.screenshot(path=str(shot))     # kept as the test's artifact, pass or fail
             browser.close()
-    assert arrows, "the live view drew no watch arrow"
     assert shot.exists() and shot.stat().st_size > 10_000
+    return text, "\n".join(svgs)
+
+
+def test_lab4_runs_in_a_browser_and_the_live_view_draws_the_election(jupyterlab):
+    # The live view renders an SVG with a highlighted leader and watch arrows.
+    _, svg = run_all_cells(jupyterlab, "04_predecessor_watch.ipynb", "browser-lab4.png",
+                           "svg .leader")
+    assert 'class="arrow' in svg, "the live view drew no watch arrow"
+

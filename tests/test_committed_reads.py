@@ -9,7 +9,7 @@ class of ``world.observer``, is preceded by a ``sync`` on the same connection.
 """
 import pytest
 
-from harness.checkkit import CommittedReads
+from harness.world.reads import CommittedReads
 
 pytestmark = pytest.mark.timeout(60)
 

@@ -11,8 +11,8 @@ import sys
 
 import pytest
 
-from harness.grading import submissions
 from harness.manifest import REPO
+from harness.tools import mutants
 
 pytestmark = [pytest.mark.runs_checks, pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -29,7 +29,7 @@ FORGET_NODE = [(
 
 def test_node_is_none_after_resign_is_accepted(tmp_path):
     sub = tmp_path / "node-none"
-    submissions.build(sub, overrides={"lab3": f"MUTATIONS = {FORGET_NODE!r}",
+    mutants.build(sub, overrides={"lab3": f"MUTATIONS = {FORGET_NODE!r}",
                                       "lab4": f"MUTATIONS = {FORGET_NODE!r}"})
     out = tmp_path / "r.json"
     res = subprocess.run([sys.executable, "-m", "pytest", "checks", "-q", "-k", "lab3 or lab4",

@@ -15,11 +15,13 @@ import pytest
 from kazoo.client import KazooClient, KazooState
 from kazoo.retry import KazooRetry
 
-from harness import dockerimage, topology
-from harness.checkkit import RECONNECT, wait_until
-from harness.ensemble import (DockerBackend, Ensemble, EnsembleError, LocalBackend, choose_backend,
-                              decide_backend, docker_ensemble_running)
+from harness import settings
+from harness.ensemble import RECONNECT, Ensemble, EnsembleError, image, topology
+from harness.ensemble.docker import DockerBackend, docker_ensemble_running
+from harness.ensemble.local import LocalBackend
+from harness.ensemble.startup import choose
 from harness.manifest import REPO
+from harness.waits import wait_until
 
 OFFSET = 15000                       # client ports 17181-17183; all below the ephemeral range
 PROJECT = "zkw-test-docker"
@@ -28,18 +30,18 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 def engine_or_skip():
-    if not dockerimage.engine_answers():
-        pytest.skip(f"no Docker engine answers at {dockerimage.engine_address()} "
+    if not image.engine_answers():
+        pytest.skip(f"no Docker engine answers at {image.engine_address()} "
                     "(start one: as root `dockerd &`; CI starts its own)")
 
 
 @pytest.fixture(scope="module")
 def docker_ensemble():
     engine_or_skip()
-    client = dockerimage.connect(timeout=600)
+    client = image.connect(timeout=600)
     try:                              # the image, never pulled here: present, or built from Debian
-        dockerimage.ensure(client, pull=False)
-    except dockerimage.ImageError as e:
+        image.ensure(client, pull=False)
+    except image.ImageError as e:
         pytest.skip(f"no ZooKeeper image for the Docker ensemble: {e}")
     backend = DockerBackend(project=PROJECT, offset=OFFSET)
     ens = Ensemble(backend)
@@ -85,8 +87,8 @@ def test_three_containers_found_by_their_compose_labels_one_leader(docker_ensemb
     assert services == ["zoo1", "zoo2", "zoo3"]
     assert sorted(docker_ensemble.modes().values()) == ["follower", "follower", "leader"]
     assert docker_ensemble.hosts == "127.0.0.1:17181,127.0.0.1:17182,127.0.0.1:17183"
-    image = backend.container(1).image.tags
-    assert backend.image in image, (backend.image, image)
+    tags = backend.container(1).image.tags
+    assert backend.image in tags, (backend.image, tags)
     # `make up`'s rule: only THIS project's containers make the harness pick Docker
     assert docker_ensemble_running(project=PROJECT)
     assert not docker_ensemble_running(project="zkw-test-no-such-project")
@@ -175,17 +177,24 @@ def test_server_logs_come_through_the_sdk(docker_ensemble):
 def test_the_backend_choice_is_said_aloud(tmp_path, monkeypatch):
     monkeypatch.delenv("ZK_BACKEND", raising=False)
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
-    backend, why = decide_backend(log=lambda _: None)
-    assert isinstance(backend, LocalBackend)
-    assert why.startswith("no Docker engine answers at unix://") and "socket is missing" in why, why
-    assert isinstance(choose_backend(), LocalBackend), "no engine: the checks use the local JVMs"
-    monkeypatch.setenv("ZK_BACKEND", "docker")
-    backend, why = decide_backend(log=lambda _: None)
-    assert isinstance(backend, DockerBackend) and why == "ZK_BACKEND=docker"
-    assert isinstance(choose_backend(), DockerBackend), "forced, whatever runs"
-    monkeypatch.setenv("ZK_BACKEND", "kubernetes")
-    with pytest.raises(EnsembleError, match="ZK_BACKEND=kubernetes is not a backend"):
-        choose_backend()
+    settings.reload()
+    try:
+        backend, why = choose(bringing_up=True, log=lambda _: None)
+        assert isinstance(backend, LocalBackend)
+        assert why.startswith("no Docker engine answers at unix://") and "socket is missing" in why, why
+        assert isinstance(choose()[0], LocalBackend), "no engine: the checks use the local JVMs"
+        monkeypatch.setenv("ZK_BACKEND", "docker")
+        settings.reload()
+        backend, why = choose(bringing_up=True, log=lambda _: None)
+        assert isinstance(backend, DockerBackend) and why == "ZK_BACKEND=docker"
+        assert isinstance(choose()[0], DockerBackend), "forced, whatever runs"
+        monkeypatch.setenv("ZK_BACKEND", "kubernetes")
+        settings.reload()
+        with pytest.raises(EnsembleError, match="ZK_BACKEND=kubernetes is not a backend"):
+            choose()
+    finally:
+        monkeypatch.undo()
+        settings.reload()
 
 
 # --- one clear sentence for each way it goes wrong ---------------------------------
@@ -193,7 +202,7 @@ def test_the_backend_choice_is_said_aloud(tmp_path, monkeypatch):
 def up_in_a_child(extra_env, offset=OFFSET + 2000, project="zkw-test-docker-errors"):
     env = dict(os.environ, ZK_BACKEND="docker", ZK_WORKSHOP_PORT_OFFSET=str(offset),
                COMPOSE_PROJECT_NAME=project, **extra_env)
-    return subprocess.run([sys.executable, "-m", "harness.ensemble", "up"], env=env, cwd=REPO,
+    return subprocess.run([sys.executable, "-m", "harness", "up"], env=env, cwd=REPO,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -209,9 +218,14 @@ def test_engine_down_is_one_sentence(tmp_path, monkeypatch):
     line = one_sentence(res)
     assert "no Docker engine answers" in line and "ZK_BACKEND=local" in line, line
     monkeypatch.setenv("DOCKER_HOST", f"unix://{tmp_path}/no-engine.sock")
-    backend = DockerBackend(project="zkw-test-docker-errors", offset=OFFSET + 2000)
-    with pytest.raises(EnsembleError, match="no Docker engine answers"):
-        backend.kill(1)
+    settings.reload()
+    try:
+        backend = DockerBackend(project="zkw-test-docker-errors", offset=OFFSET + 2000)
+        with pytest.raises(EnsembleError, match="no Docker engine answers"):
+            backend.kill(1)
+    finally:
+        monkeypatch.undo()
+        settings.reload()
 
 
 def test_missing_image_is_one_sentence():
@@ -222,12 +236,12 @@ def test_missing_image_is_one_sentence():
 
 def test_container_name_clash_is_one_sentence():
     engine_or_skip()
-    client = dockerimage.connect()
-    image, _ = dockerimage.ensure(client, pull=False)
+    client = image.connect()
+    name_of_image, _ = image.ensure(client, pull=False)
     name = "zkw-test-docker-errors_zoo2_1"           # Compose v1's name for that service
-    squatter = client.containers.create(image, entrypoint=["sleep", "60"], name=name)
+    squatter = client.containers.create(name_of_image, entrypoint=["sleep", "60"], name=name)
     try:
-        line = one_sentence(up_in_a_child({"ZK_IMAGE": image}))
+        line = one_sentence(up_in_a_child({"ZK_IMAGE": name_of_image}))
     finally:
         squatter.remove(force=True)
     assert name in line and "already exists" in line and "docker rm -f" in line, line
@@ -244,9 +258,9 @@ def test_port_taken_by_another_program_is_one_sentence():
     squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     squatter.bind(("127.0.0.1", port))
     squatter.listen()
-    image, _ = dockerimage.ensure(dockerimage.connect(), pull=False)
+    name_of_image, _ = image.ensure(image.connect(), pull=False)
     try:
-        line = one_sentence(up_in_a_child({"ZK_IMAGE": image}, offset=offset))
+        line = one_sentence(up_in_a_child({"ZK_IMAGE": name_of_image}, offset=offset))
     finally:
         squatter.close()
     assert f"port {port}" in line and "not this workshop's ZooKeeper" in line, line

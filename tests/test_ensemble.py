@@ -5,7 +5,8 @@ import pytest
 from kazoo.client import KazooState
 from kazoo.retry import KazooRetry
 
-from harness.checkkit import RECONNECT, wait_until
+from harness.ensemble import RECONNECT
+from harness.waits import wait_until
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(90)]
 

@@ -64,7 +64,7 @@ def test_hidden_checks_count_in_their_lab(tmp_path):
     hidden = tmp_path / "hidden"
     hidden.mkdir()
     (hidden / "test_lab2_hidden.py").write_text(
-        "from harness.checkkit import expect\n\n"
+        "from harness.world import expect\n\n"
         "def test_hidden_big_number(lab):\n"
         "    expect(lab.sequence_number('x-n_2147483647') == 2147483647, 'hidden: the largest number')\n\n"
         "def test_hidden_that_fails(lab):\n"
@@ -93,11 +93,12 @@ def test_hanging_code_is_cut_off_even_when_graded_from_a_worker_thread(tmp_path)
     # pytest it starts: the child must unblock it, or hanging code is never cut off.
     from concurrent.futures import ThreadPoolExecutor
 
-    from harness import loader, manifest
+    from harness import manifest, notebooks
     from harness.grading import submissions
-    lab4 = "".join(src for _, src in loader.solution_cells(
+    from harness.tools import mutants
+    lab4 = "".join(src for _, src in notebooks.solution_cells(
         REPO / "solutions" / manifest.by_key("lab4").notebook))
-    sub = submissions.build(tmp_path / "sub", overrides={"lab4": lab4 + HANGS_IN_START})
+    sub = mutants.build(tmp_path / "sub", overrides={"lab4": lab4 + HANGS_IN_START})
     with ThreadPoolExecutor(1) as pool:      # a thread started under the plugin, like batch's
         run = pool.submit(submissions.grade, sub, ["lab4"], 150).result()
     assert run["exit_code"] == 1 and run["results"], run["output"][-2000:]
@@ -122,9 +123,10 @@ def test_randomized_trials_run_after_the_targeted_checks_of_their_lab():
 
 
 def graded_with(tmp_path, overrides, lab):
-    from harness.grading import submissions
-    sub = submissions.build(tmp_path / "sub", overrides={
-        key: (REPO / "tests" / "wrong_solutions" / f"{name}.py").read_text()
+    from harness import manifest
+    from harness.tools import mutants
+    sub = mutants.build(tmp_path / "sub", overrides={
+        key: (manifest.WRONG / f"{name}.py").read_text()
         for key, name in overrides.items()})
     out = tmp_path / "r.json"
     run_checks("-k", lab, "--submission", str(sub), "--results-json", str(out))
@@ -154,20 +156,21 @@ def test_what_your_code_printed_leaves_out_kazoos_reconnect_chatter():
     kazoo's ERROR lines stay: a callback of theirs that raised is one."""
     from types import SimpleNamespace
 
-    from harness.grading.plugin import printed_by
+    from harness.grading.plugin.messages import printed
     lines = ["kazoo.client WARNING: Connection dropped: socket connection broken",
              "kazoo.client WARNING: Transition to CONNECTING",
              "candidate 2 leads",
              "kazoo.client INFO: Zookeeper connection established, state: CONNECTED",
              "kazoo.handlers.threading ERROR: Exception in worker queue thread (KeyError: 'x')"]
-    def printed(text_lines):
-        sandbox = SimpleNamespace(output=lambda since, lines: "\n".join(text_lines[-lines:]))
-        return printed_by(SimpleNamespace(_workshop_output=(sandbox, 0)))
 
-    shown = printed(lines)
-    assert "candidate 2 leads" in shown and "KeyError" in shown
-    assert "Connection dropped" not in shown and "connection established" not in shown
-    assert printed(lines[:2]) == "", "only kazoo's chatter: nothing to show"
+    def shown(text_lines):
+        sandbox = SimpleNamespace(output=lambda since, lines: "\n".join(text_lines[-lines:]))
+        return printed(sandbox, 0)
+
+    text = shown(lines)
+    assert "candidate 2 leads" in text and "KeyError" in text
+    assert "Connection dropped" not in text and "connection established" not in text
+    assert shown(lines[:2]) == "", "only kazoo's chatter: nothing to show"
 
 
 def test_a_candidate_node_that_is_no_sequential_path_is_the_learners_failure(tmp_path):

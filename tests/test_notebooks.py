@@ -6,15 +6,19 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from harness import manifest, nbgen
+from harness import manifest
+from harness.learner import starters
 from harness.manifest import REPO
 
 LABS = manifest.labs()
 
 
-def test_starters_are_in_sync_with_solutions():
-    stale = nbgen.generate(REPO / "solutions", REPO / "labs", check=True)
-    assert not stale, f"labs/ is out of date with solutions/ ({stale}): run `python -m harness.nbgen`"
+def test_starters_and_lab_tables_are_in_sync_with_solutions_and_labs_toml():
+    from harness.tools import derived
+    stale = starters.generate(REPO / "solutions", REPO / "labs", check=True)
+    stale += derived.render(check=True)
+    assert not stale, f"out of date with solutions/ and labs.toml ({stale}): run " \
+                      "`python -m harness starters`"
 
 
 @pytest.mark.parametrize("folder", ["labs", "solutions"])
@@ -57,14 +61,14 @@ def test_reset_keeps_the_learners_version_beside_the_fresh_starter(tmp_path, cap
     solutions, labs = tmp_path / "solutions", tmp_path / "labs"
     solutions.mkdir()
     (solutions / lab.notebook).write_text((REPO / "solutions" / lab.notebook).read_text())
-    fresh = nbgen.render(nbgen.starter(json.loads((solutions / lab.notebook).read_text()), lab.notebook))
+    fresh = starters.render(starters.starter(json.loads((solutions / lab.notebook).read_text()), lab.notebook))
     mine = labs / lab.notebook
 
     # no notebook yet, then the untouched starter: nothing to keep
-    assert nbgen.reset("lab3", solutions, labs) == (lab.notebook, None)
+    assert starters.reset("lab3", solutions, labs) == (lab.notebook, None)
     assert mine.read_text() == fresh
     mine.write_text(json.dumps(json.loads(fresh)))            # the same notebook, saved otherwise
-    assert nbgen.reset("lab3", solutions, labs)[1] is None
+    assert starters.reset("lab3", solutions, labs)[1] is None
     assert sorted(p.name for p in labs.iterdir()) == [lab.notebook]
 
     # the learner's work is kept, byte for byte, under a timestamped name
@@ -72,21 +76,21 @@ def test_reset_keeps_the_learners_version_beside_the_fresh_starter(tmp_path, cap
     work["cells"][0]["source"] = ["my notes\n"]
     mine.write_text(json.dumps(work))
     when = datetime(2026, 11, 27, 9, 5, 7)
-    name, backup = nbgen.reset("lab3", solutions, labs, now=when)
+    name, backup = starters.reset("lab3", solutions, labs, now=when)
     assert backup == labs / f"{lab.notebook}.bak-20261127-090507"
     assert json.loads(backup.read_text()) == work and mine.read_text() == fresh
 
     # a second reset in the same second does not overwrite the first backup
     mine.write_text("not even JSON")
-    _, again = nbgen.reset("lab3", solutions, labs, now=when)
+    _, again = starters.reset("lab3", solutions, labs, now=when)
     assert again == labs / f"{lab.notebook}.bak-20261127-090507-2"
     assert again.read_text() == "not even JSON" and json.loads(backup.read_text()) == work
 
 
 def test_the_marker_syntax_is_enforced():
-    with pytest.raises(nbgen.MarkerError):
-        nbgen.strip_solutions("### BEGIN SOLUTION\nx = 1\n", "t")
-    out = nbgen.strip_solutions("def f():\n    ### BEGIN SOLUTION hint: add one\n    return 1\n    ### END SOLUTION\n", "t")
+    with pytest.raises(starters.MarkerError):
+        starters.strip_solutions("### BEGIN SOLUTION\nx = 1\n", "t")
+    out = starters.strip_solutions("def f():\n    ### BEGIN SOLUTION hint: add one\n    return 1\n    ### END SOLUTION\n", "t")
     assert out == 'def f():\n    raise NotImplementedError("add one")\n'
 
 

@@ -13,21 +13,21 @@ takes no notice of the connection's state, so a leader whose connection is
 SUSPENDED keeps leading. The lab 5 suspension check must fail it, with the
 step-down message: that is checked here, not skipped.
 """
-from pathlib import Path
-
 import os
+from pathlib import Path
 
 import pytest
 
 from harness.grading import submissions
 from harness.manifest import REPO
+from harness.tools import mutants
 
 pytestmark = [pytest.mark.runs_checks]
 IMPLEMENTATIONS = REPO / "tests" / "implementations"
 
 
 def grade_with(tmp_path, key, source, extra_args=None):
-    sub = submissions.build(Path(tmp_path) / "submission", overrides={key: source})
+    sub = mutants.build(Path(tmp_path) / "submission", overrides={key: source})
     run = submissions.grade(sub, labs=[key], timeout=300, extra_args=extra_args)
     assert run["results"], run["output"][-3000:]
     return run["results"]
@@ -51,7 +51,7 @@ RUNS_IN_A_ROW = int(os.environ.get("KAZOO_RUNS", "3"))
 @pytest.mark.timeout(RUNS_IN_A_ROW * 240)
 def test_kazoos_election_passes_every_lab4_check_many_runs_in_a_row(tmp_path):
     source = (IMPLEMENTATIONS / "lab4_kazoo_election.py").read_text()
-    sub = submissions.build(Path(tmp_path) / "submission", overrides={"lab4": source})
+    sub = mutants.build(Path(tmp_path) / "submission", overrides={"lab4": source})
     for n in range(1, RUNS_IN_A_ROW + 1):
         run = submissions.grade(sub, labs=["lab4"], timeout=300)
         data = run["results"]
@@ -78,3 +78,4 @@ def test_kazoos_election_does_not_step_down_on_suspended(tmp_path):
     assert ("is_leader stayed True" in verdict["message"]
             and "Step down as soon as the state listener sees SUSPENDED" in verdict["message"]), (
         f"seed {data.get('seed')}: failed for another reason: {verdict['message'][:600]}")
+

@@ -12,11 +12,12 @@ graded in full.
 import pytest
 
 from harness.grading import submissions
+from harness.tools import mutants
 
 pytestmark = [pytest.mark.runs_checks, pytest.mark.timeout(300)]
 
 BREAK = '''
-from harness.checkkit import CheckFailure
+from harness.world.verdicts import CheckFailure
 from harness.ensemble import Ensemble
 
 
@@ -32,7 +33,7 @@ def grade_with_a_break(tmp_path, after: str) -> dict:
     hidden = tmp_path / "hidden"
     hidden.mkdir()
     (hidden / "test_lab1_zz_outside_break.py").write_text(BREAK.format(after=after))
-    sub = submissions.build(tmp_path / "solutions")
+    sub = mutants.build(tmp_path / "solutions")
     run = submissions.grade(sub, labs=["lab1", "lab2"], hidden=hidden, timeout=240)
     assert run["results"] is not None, run["output"][-3000:]
     return {c["name"]: c for c in run["results"]["checks"]}

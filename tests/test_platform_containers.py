@@ -17,11 +17,13 @@ import shutil
 import jsonschema
 import pytest
 from docker.utils.build import exclude_paths
+from test_platforms import GRADESCOPE_SCHEMA, PRAIRIELEARN_SCHEMA  # the same checks as on the host
 
-from harness import dockerimage, manifest
-from harness.grading import platform_images, platforms
+from harness import manifest
+from harness.ensemble import image
+from harness.grading import autograde
 from harness.manifest import REPO
-from test_platforms import GRADESCOPE_SCHEMA, PRAIRIELEARN_SCHEMA   # the same checks as on the host
+from harness.tools import platform_images
 
 FULL = sum(lab.points for lab in manifest.labs())
 
@@ -29,8 +31,8 @@ FULL = sum(lab.points for lab in manifest.labs())
 @pytest.fixture(scope="module")
 def client():
     try:
-        c = dockerimage.connect(timeout=3600)
-    except dockerimage.ImageError as e:
+        c = image.connect(timeout=3600)
+    except image.ImageError as e:
         pytest.skip(f"no Docker engine answers, so no grading container runs (`bash .ci/platforms` "
                     f"starts one): {e}")
     yield c
@@ -41,7 +43,7 @@ def client():
 def images(client):
     """Both images, built first if absent or out of date (setup outside the tests' timeout)."""
     if not platform_images.images_current(client):
-        blocker = dockerimage.build_blocker()
+        blocker = image.build_blocker()
         if blocker:
             pytest.skip(f"the platforms' images are absent and cannot be built here: {blocker}")
         platform_images.build_gradescope(client)
@@ -124,7 +126,7 @@ def test_the_prairielearn_image_holds_the_bundles_files_and_no_answers():
                 if line.strip() and not line.startswith("#")]
     context = set(exclude_paths(str(REPO), patterns, dockerfile="docs/classroom/prairielearn/Dockerfile"))
     files = {p for p in context if (REPO / p).is_file()}
-    grader = {str(p.relative_to(REPO)) for p in platforms.grader_files()}
+    grader = {str(p.relative_to(REPO)) for p in autograde.grader_files()}
     assert files == grader | {"docs/classroom/prairielearn/Dockerfile",
                               "docs/classroom/prairielearn/run.sh", ".dockerignore"}
 
@@ -134,10 +136,10 @@ def test_the_slow_layers_come_before_the_graders_code():
     the grader's code, so that Docker's layer cache keeps those layers when only the code
     changed. Gradescope's runs setup.sh up to the first line naming the harness (its checks),
     then whole after the copy: the cut must leave the installs before it."""
-    gradescope = (platforms.GRADESCOPE_DIR / "Dockerfile").read_text()
+    gradescope = (autograde.GRADESCOPE_DIR / "Dockerfile").read_text()
     m = re.search(r"sed '/(\w+)/,\$d' /autograder/source/setup.sh", gradescope)
     assert m, "the first run of setup.sh: sed '/WORD/,$d' setup.sh"
-    lines = (platforms.GRADESCOPE_DIR / "setup.sh").read_text().splitlines()
+    lines = (autograde.GRADESCOPE_DIR / "setup.sh").read_text().splitlines()
     cut = next(i for i, line in enumerate(lines) if m.group(1) in line)
     before, after = "\n".join(lines[:cut]), "\n".join(lines[cut:])
     assert "apt-get install" in before and "pip install -q -r requirements.txt" in before

@@ -20,10 +20,11 @@ import jsonschema
 import pytest
 import yaml
 
-from harness import manifest
-from harness.grading import batch, platforms, regrade, submissions
+from harness import cli, manifest
+from harness.grading import autograde, platforms, regrade
 from harness.grading.scoring import FAILED, INFRA, PASSED, CheckResult, score
 from harness.manifest import REPO
+from harness.tools import mutants
 
 VISIBILITY = ["hidden", "after_due_date", "after_published", "visible"]
 
@@ -322,7 +323,7 @@ def test_the_gradescope_bundle_has_the_layout_gradescope_expects(tmp_path):
     hidden = tmp_path / "hidden"
     hidden.mkdir()
     (hidden / "test_lab2_hidden.py").write_text("def test_x(lab):\n    pass\n")
-    z = platforms.bundle(tmp_path / "autograder.zip", hidden)
+    z = autograde.bundle(tmp_path / "autograder.zip", hidden)
     with zipfile.ZipFile(z) as zf:
         names = zf.namelist()
         for script in ("setup.sh", "run_autograder"):       # at the root of the zip, executable
@@ -336,7 +337,7 @@ def test_the_gradescope_bundle_has_the_layout_gradescope_expects(tmp_path):
         run = zf.read("run_autograder").decode()
     assert "zookeeper" in setup and "openjdk" in setup and "requirements.txt" in setup
     assert "/autograder/results/results.json" in run.replace("$ROOT", "/autograder")
-    assert "$ROOT/submission" in run and "has_quorum" in run
+    assert "$ROOT/submission" in run and "harness status" in run
 
 
 # --- regrading -------------------------------------------------------------------------
@@ -414,7 +415,7 @@ def test_gradescope_bundle_grades_a_real_submission_in_an_autograder_layout(tmp_
 
     Here the ensemble already answers, so run_autograder says so and does not start one
     (on Gradescope it starts three local JVMs)."""
-    zip_path = platforms.bundle(tmp_path / "autograder.zip")
+    zip_path = autograde.bundle(tmp_path / "autograder.zip")
     graded = {}
     for who, notebooks in (("solutions", REPO / "solutions"), ("starter", REPO / "labs")):
         root = tmp_path / who / "autograder"
@@ -458,8 +459,8 @@ def test_gradescope_bundle_grades_a_real_submission_in_an_autograder_layout(tmp_
             assert res["status"] == ("pass" if who == "solutions" else "fail")
         assert sum(t["score"] for r in runners.values() for t in r["tests"]) == pytest.approx(
             full if who == "solutions" else 0)
-    cli = subprocess.run([sys.executable, "-m", "harness.grading.platforms", "lms-csv", str(class_dir),
-                          str(tmp_path / "canvas.csv"), "--columns", "total"],
+    cli = subprocess.run([sys.executable, "-m", "harness", "grade", "--export", "lms-csv", str(class_dir),
+                          str(tmp_path / "canvas.csv"), "--lms-columns", "total"],
                          cwd=REPO, capture_output=True, text=True, timeout=60)
     assert cli.returncode == 0, cli.stderr
     rows = canvas_rows((tmp_path / "canvas.csv").read_text())
@@ -488,7 +489,7 @@ def test_pytest_checks_writes_every_platform_file(tmp_path):
     assert runners["lab1"]["status"] == "fail" and runners["lab2"]["status"] == "error"
 
 
-HIDDEN_LAB1 = ("from harness.checkkit import expect\n\n"
+HIDDEN_LAB1 = ("from harness.world import expect\n\n"
                "def test_hidden_added_later(lab):\n"
                "    expect(False, 'hidden: a check the instructor added after the first grading')\n")
 
@@ -498,11 +499,11 @@ HIDDEN_LAB1 = ("from harness.checkkit import expect\n\n"
 @pytest.mark.timeout(900)
 def test_regrade_end_to_end_keeps_history_and_reports_flips(tmp_path, capsys):
     subs = tmp_path / "submissions"
-    submissions.build(subs / "alice")
-    wrong = (REPO / "tests" / "wrong_solutions" / "lab1_persistent_node.py").read_text()
-    submissions.build(subs / "bob", overrides={"lab1": wrong})
+    mutants.build(subs / "alice")
+    wrong = (manifest.WRONG / "lab1_persistent_node.py").read_text()
+    mutants.build(subs / "bob", overrides={"lab1": wrong})
     out = tmp_path / "out"
-    assert batch.main([str(subs), "--out", str(out), "--labs", "lab1", "--jobs", "2",
+    assert cli.main(["grade", str(subs), "--out", str(out), "--labs", "lab1", "--jobs", "2",
                        "--timeout", "300", "--seed", "7"]) == 0
     first = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
     assert first["alice"]["total"]["points"] == 10.0 and first["bob"]["total"]["points"] < 10.0
@@ -511,12 +512,12 @@ def test_regrade_end_to_end_keeps_history_and_reports_flips(tmp_path, capsys):
 
     # bob fixes his lab; the instructor adds a hidden check; the class is regraded
     shutil.rmtree(subs / "bob")
-    submissions.build(subs / "bob")
+    mutants.build(subs / "bob")
     hidden = tmp_path / "hidden"
     hidden.mkdir()
     (hidden / "test_lab1_added.py").write_text(HIDDEN_LAB1)
     capsys.readouterr()
-    assert batch.main([str(subs), "--out", str(out), "--labs", "lab1", "--jobs", "2", "--timeout", "300",
+    assert cli.main(["grade", str(subs), "--out", str(out), "--labs", "lab1", "--jobs", "2", "--timeout", "300",
                        "--seed", "7", "--regrade", "--hidden", str(hidden),
                        "--lms-csv", str(tmp_path / "canvas.csv")]) == 0
     printed = capsys.readouterr().out

@@ -7,8 +7,8 @@ import pytest
 from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import ConnectionLoss
 
-from harness.checkkit import wait_until
-from harness.proxy import FaultProxy
+from harness.ensemble.proxy import FaultProxy
+from harness.waits import wait_until
 
 
 class States:
@@ -98,7 +98,7 @@ def test_a_request_held_when_the_link_is_cut_never_reaches_a_server(ensemble, na
     resign check relies on it). cut() wakes the held pumps before it closes their
     links; the closing is slowed here so that a pump that woke up and forwarded
     would be caught every time, not once in a while."""
-    import harness.proxy as proxy_module
+    import harness.ensemble.proxy as proxy_module
     close = proxy_module.Link.close
 
     def slow_close(link):

@@ -21,8 +21,9 @@ import time
 
 import pytest
 
-from harness.checkkit import holds_for, wait_until
-from harness.invariants import ElectionRecorder, check_election, explain, leaders_among
+from harness.waits import holds_for, wait_until
+from harness.world.recorder import ElectionRecorder, leaders_among
+from harness.world.timeline import check_election, explain
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 

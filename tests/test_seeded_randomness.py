@@ -6,7 +6,8 @@ check's seed in the sandbox, the same seed grades the same way twice.
 """
 import pytest
 
-from harness.world import World, sandbox_seed, seed_key
+from harness.world import World
+from harness.world.secrets import sandbox_seed, seed_key
 
 pytestmark = pytest.mark.timeout(60)
 

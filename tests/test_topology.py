@@ -1,13 +1,13 @@
 """docker-compose.yml and the local launcher describe one topology."""
 import yaml
 
-from harness import topology
+from harness.ensemble import topology
 from harness.manifest import REPO
 
 
 def test_compose_file_is_generated_from_the_topology():
     assert (REPO / "docker-compose.yml").read_text() == topology.compose_yaml(), \
-        "docker-compose.yml differs from harness/topology.py: run `python -m harness.topology compose > docker-compose.yml`"
+        "docker-compose.yml differs from harness/ensemble/topology.py: run `python -m harness compose > docker-compose.yml`"
 
 
 def test_compose_parses_with_three_zookeeper_services_on_loopback():
@@ -69,14 +69,15 @@ def test_the_whitelist_holds_only_what_the_harness_sends():
 
 def test_refused_word_is_reported(ensemble):
     import pytest
-    from harness import fourlw
+
+    from harness.ensemble import fourlw
     with pytest.raises(fourlw.FourLetterWordError):
         fourlw.ask(ensemble.address(1), "dump")
 
 
 def test_dotenv_names_the_compose_project():
     assert (REPO / ".env").read_text() == topology.dotenv(), \
-        ".env differs from harness/topology.py: run `python -m harness.topology dotenv > .env`"
+        ".env differs from harness/ensemble/topology.py: run `python -m harness compose --dotenv > .env`"
     assert f"COMPOSE_PROJECT_NAME={topology.COMPOSE_PROJECT}" in (REPO / ".env").read_text().splitlines()
 
 
@@ -95,11 +96,11 @@ def test_a_private_compose_file_differs_only_in_its_ports_and_subnet():
             {k: v for k, v in svc.items() if k not in ("ports", "networks")}
 
 
-def test_compose_project_is_one_per_offset_unless_named(monkeypatch):
-    monkeypatch.delenv("COMPOSE_PROJECT_NAME", raising=False)
+def test_compose_project_is_one_per_offset_unless_named(setting):
+    setting("COMPOSE_PROJECT_NAME", None)
     assert topology.compose_project(0) == "zk-election-workshop"
     assert topology.compose_project(15000) == "zk-election-workshop-15000"
-    monkeypatch.setenv("COMPOSE_PROJECT_NAME", "zkw-dev")
+    setting("COMPOSE_PROJECT_NAME", "zkw-dev")
     assert topology.compose_project(15000) == "zkw-dev"
 
 
@@ -117,15 +118,10 @@ def test_the_image_entrypoint_reads_every_variable_the_compose_file_sets():
 def test_every_private_ensemble_stays_below_the_ephemeral_ports():
     """An outgoing connection can take any port in 32768-60999: a private ensemble there
     fails now and then for no reason of its own (`make test` once lost port 33888)."""
-    import pathlib
-    import re
     import pytest
-    offsets = set()
-    for path in list(pathlib.Path(REPO / "harness").rglob("*.py")) + list(pathlib.Path(REPO / "tests").rglob("*.py")):
-        text = path.read_text()
-        offsets |= {int(m) for m in re.findall(r"""PORT_OFFSET["']?\s*[:=,]\s*(?:str\()?["']?(\d+)""", text)}
-        offsets |= {int(m) for m in re.findall(r"^OFFSET\s*=\s*(\d+)", text, re.M)}
-    assert {10000, 15000, 20000} <= offsets, offsets
+
+    from harness import settings
+    offsets = set(settings.RESERVED_OFFSETS + settings.SIDE_OFFSETS + settings.TEST_OFFSETS)
     low, _ = topology.ephemeral_port_range()
     for offset in offsets:
         for s in topology.servers(offset):

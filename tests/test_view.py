@@ -1,19 +1,20 @@
-"""The live view (harness/view.py) against the real ensemble, without a browser.
+"""The live view (harness/learner/view) against the real ensemble, without a browser.
 
 The candidates here are small stand-ins with the lab 3/4 shape (the labs' own
 classes are the learners'); the view must draw whatever has that shape.
 """
+import re
 import threading
 import time
 import uuid
 
 import pytest
-
-from harness import faultlock
 from kazoo.exceptions import KazooException, NoNodeError
 
-from harness.checkkit import holds_for, wait_until
-from harness.view import LiveView, sequence_of, sort_nodes
+from harness.ensemble import faultlock
+from harness.learner.view import LiveView
+from harness.recipe import creation_order
+from harness.waits import holds_for, wait_until
 
 ELECTION = "/election"
 
@@ -39,7 +40,7 @@ class PredecessorCandidate:
         try:
             with self._lock:
                 while not self._stopped:
-                    children = sort_nodes(self.zk.get_children(self.path))
+                    children = creation_order(self.zk.get_children(self.path))
                     me = self.node.rsplit("/", 1)[1]
                     if me not in children:          # our session expired: we are out
                         self.is_leader, self.watching = False, None
@@ -82,12 +83,12 @@ class HerdCandidate(PredecessorCandidate):
                 if self._stopped:
                     return
                 me = self.node.rsplit("/", 1)[1]
-                children = sort_nodes(self.zk.get_children(self.path))
+                children = creation_order(self.zk.get_children(self.path))
                 if children and children[0] == me:
                     self.watching, self.is_leader = None, True
                     return
                 self.watching = self.path
-                children = sort_nodes(self.zk.get_children(self.path, watch=self._check))
+                children = creation_order(self.zk.get_children(self.path, watch=self._check))
                 if me not in children:
                     self.watching = None
                 elif children[0] == me:
@@ -136,21 +137,6 @@ def seqs(st):
 
 
 # --- no ensemble needed --------------------------------------------------------------
-
-def test_sequence_numbers_are_signed_and_sorted_in_creation_order():
-    names = ["b-n_0000000010", "a-n_0000000009", "z-n_-2147483648", "c-n_2147483647",
-             "x-n_0000000100"]
-    assert sequence_of("5b0c-n_0000000042") == 42
-    assert sequence_of("guid-with-n_-in-it-n_-0000000003") == -3
-    # numbers, not text; and past the wrap, as lab 2 teaches (RFC 1982): the newcomer
-    # -2147483648 was created after 2147483647, so it is last, not first
-    assert sort_nodes(names) == ["a-n_0000000009", "b-n_0000000010", "x-n_0000000100",
-                                 "c-n_2147483647", "z-n_-2147483648"]
-    assert sort_nodes(["p-n_-2147483647", "q-n_2147483646", "r-n_-2147483648", "s-n_2147483647"]) == \
-        ["q-n_2147483646", "s-n_2147483647", "r-n_-2147483648", "p-n_-2147483647"]
-    assert sort_nodes(["m-n_0000000001", "k-n_-000000002", "l-n_-000000001", "n-n_0000000000"]) == \
-        ["k-n_-000000002", "l-n_-000000001", "n-n_0000000000", "m-n_0000000001"]
-
 
 # --- against the ensemble ------------------------------------------------------------
 
@@ -421,13 +407,13 @@ REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 @pytest.fixture
 def lab_classes():
     """The labs' own solution classes (lab 3's HerdCandidate, lab 4's Candidate)."""
-    from harness import loader
-    loader.install(REPO / "solutions")
+    from harness.learner import imports
+    imports.install(REPO / "solutions")
     try:
-        yield {"lab3": loader.load_lab("herd_election").HerdCandidate,
-               "lab4": loader.load_lab("predecessor_watch").Candidate}
+        yield {"lab3": imports.load_lab("herd_election").HerdCandidate,
+               "lab4": imports.load_lab("predecessor_watch").Candidate}
     finally:
-        loader.uninstall()
+        imports.uninstall()
 
 
 @pytest.fixture
@@ -502,7 +488,7 @@ class CarelessCandidate(PredecessorCandidate):
         with self._lock:
             if self._stopped:
                 return
-            children = sort_nodes(self.zk.get_children(self.path))
+            children = creation_order(self.zk.get_children(self.path))
             me = self.node.rsplit("/", 1)[1]
             if me not in children:
                 self.is_leader, self.watching = False, None
@@ -634,3 +620,202 @@ def test_several_learners_views_at_once_each_count_their_own(ensemble, namespace
     finally:
         for view in made:
             view.close()
+
+
+# --- lab 6 (fencing tokens, the store), the picture as a learner reads it, closing ------
+
+def _state(candidates, arrows=(), store=None):
+    """A hand-made ``state()`` dict for the pure picture (no ensemble)."""
+    names = [f"{k:032x}-n_{k:010d}" for k in range(1, candidates + 1)]
+    return {"election_path": ELECTION,
+            "candidates": [{"node": n, "seq": k, "position": k, "label": f"#{k + 1}",
+                            "ours": True, "session": 1, "server": 1, "is_leader": k == 0,
+                            "watching": None, "client_state": "CONNECTED",
+                            "token": (1 << 32) + 10 + k} for k, n in enumerate(names)],
+            "leader": names[0], "claims": names[:1], "labels": {},
+            "arrows": [{"from": names[a], "to": names[b], "kind": "node", "source": "server",
+                        "confirmed": True, "exists": True} for a, b in arrows],
+            "servers": {1: "leader", 2: "follower", 3: "follower"},
+            "notifications": {"available": True, "total": 0, "changes_seen": 0,
+                              "received": 0, "last_change": None, "last_failover": None,
+                              "changes": []},
+            "retired": [], "view": {"client_state": "CONNECTED", "session": 1, "server": 1},
+            "store": store, "error": None}
+
+
+def test_the_arrows_have_heads_and_the_picture_a_legend():
+    """Each arrow ends in a marker defined once, one per colour; the legend says what the
+    boxes, the arrows, the dashed arrow, the loop and the token mean."""
+    from harness.learner.view.svg import render_svg
+    st = _state(3, arrows=[(0, 0), (1, 0), (2, 1)])       # #1 watches its own node (lab 5)
+    st["arrows"][2].update(source="candidate", confirmed=False)
+    svg = render_svg(st)
+    defined = re.findall(r'<marker id="([^"]+)"', svg)
+    assert len(defined) == len(set(defined)) >= 2
+    arrows = re.findall(r'<path class="arrow"[^>]*>', svg)
+    assert len(arrows) == 3
+    for path in arrows:
+        used = re.search(r'marker-end="url\(#([^)]+)\)"', path).group(1)
+        colour = re.search(r'stroke="(#[0-9a-f]+)"', path).group(1)
+        assert used in defined and used == "zkv-head-" + colour[1:]
+    assert 'stroke-dasharray' in arrows[2]                  # the unlisted watch: dashed
+    legend = svg.split('class="legend"')[1]
+    for words in ("the leader: the first node in line", "says it leads, but its node is not",
+                  "watches: the head is at the node it watches",
+                  "a watch the servers do not list", "watches its own node",
+                  "its node&#x27;s czxid"):
+        assert words in legend, words
+    assert "store" not in legend                            # no store, no store line
+    # no loop drawn, no loop explained
+    assert "watches its own node" not in render_svg(_state(2, arrows=[(1, 0)]))
+
+
+def test_each_candidates_token_is_the_czxid_of_its_node(views, zk):
+    view = views(PredecessorCandidate)
+    view.add_candidates(3)
+    st = wait_until(lambda: settled(view, 3), 10)
+    assert st
+    svg = view.render_svg(st)
+    for c in st["candidates"]:
+        stat = zk.exists(f"{ELECTION}/{c['node']}")
+        assert c["token"] == stat.czxid, c
+        assert f'data-token="{stat.czxid}"' in svg and f">{stat.czxid}<" in svg
+    tokens = [c["token"] for c in st["candidates"]]
+    assert tokens == sorted(tokens) and len(set(tokens)) == 3
+
+
+def test_the_stores_writes_refused_ones_too_show_in_state_and_picture(views, tmp_path):
+    """A leader's write with its term's token, the next leader's, then the old leader's
+    late write (its old token): refused, in state() and in red in the picture."""
+    from harness.store.client import StoreClient
+    from harness.store.process import StoreProcess
+
+    with StoreProcess.started(tmp_path, fenced=True) as store:
+        view = views(PredecessorCandidate, store=store)
+        assert view.state()["store"] == {"writes": [], "accepted": 0, "refused": 0}
+        view.add_candidates(2)
+        st = wait_until(lambda: settled(view, 2), 10)
+        old, new = (c["token"] for c in st["candidates"])
+        writers = {name: StoreClient(store.address, name, store.add_writer(name))
+                   for name in ("c1", "c2")}
+        try:
+            for n in range(6):
+                assert writers["c1"].write("config", f"c1 #{n}", token=old)
+            view.resign_leader()                           # an action: it reads the store
+            assert view.state()["store"]["accepted"] == 6
+            assert writers["c2"].write("config", "c2 #1", token=new)
+            assert not writers["c1"].write("config", "c1 late", token=old)
+            assert not writers["c1"].write("config", "c1 no token")
+            st = view.refresh()
+        finally:
+            for w in writers.values():
+                w.close()
+    assert st["store"]["accepted"] == 7 and st["store"]["refused"] == 2
+    writes = st["store"]["writes"]
+    assert len(writes) == 8 and writes[0]["value"] == "c1 #1"      # the last 8, oldest first
+    assert writes[-2:] == [
+        {"writer": "c1", "value": "c1 late", "token": old, "accepted": False},
+        {"writer": "c1", "value": "c1 no token", "token": None, "accepted": False}]
+    svg = view.render_svg(st)
+    assert svg.count('class="write"') == 8
+    refused = re.findall(r'<g class="write" data-accepted="false">.*?</g>', svg)
+    assert len(refused) == 2 and all("REFUSED" in r and "#b91c1c" in r for r in refused)
+    assert "&#x27;c1 late&#x27;" in refused[0] and f">{old}<" in refused[0]
+    assert "the store took" in svg.split('class="legend"')[1]
+    # the store stopped and its folder went: the view keeps the last writes it read
+    assert view.refresh()["store"] == st["store"]
+
+
+@pytest.mark.timeout(90)
+def test_the_notification_total_is_the_sum_of_the_rows(views, lab_classes):
+    """Lab 3's herd leader still holds the watch it was elected with: its resignation fires
+    it, a notification no row counts. The total is the rows' sum, and the picture says
+    which rows it adds up."""
+    view = views(lambda client, path: lab_classes["lab3"](client, path))
+    view.add_candidates(4)
+    assert wait_until(lambda: settled(view, 4, herd=True), 10)
+    view.resign_leader()
+    view.resign_leader()
+    n = view.state()["notifications"]
+    assert n["total"] == sum(c["notifications"] for c in n["changes"]) > 0
+    assert n["changes_seen"] == len(n["changes"]) == 6
+    assert n["received"] > n["total"]     # the old total ("since the view opened") was this
+    svg = view.render_svg()
+    assert f'data-total="{n["total"]}"' in svg
+    assert f"in all 6 changes since the view opened: {n['total']} notifications" in svg
+    assert "(the last 4 changes are listed below)" in svg
+
+
+def test_the_rows_listed_add_up_to_the_total(views):
+    view = views(PredecessorCandidate)
+    view.add_candidates(2)
+    assert wait_until(lambda: settled(view, 2), 10)
+    view.resign_leader()
+    n = view.state()["notifications"]
+    assert n["total"] == sum(c["notifications"] for c in n["changes"])
+    svg = view.render_svg()
+    rows = [int(k) for k in re.findall(r'<tspan font-weight="600">(\d+)</tspan> notification', svg)]
+    assert len(rows) == 3 and sum(rows) == n["total"]
+    assert f"in the 3 changes listed below: {n['total']} notification" in svg
+
+
+def _gone(view, clients):
+    return (not view._thread.is_alive()
+            and all(c._stopped.is_set() and not c.connected for c in clients))
+
+
+@pytest.mark.timeout(60)
+def test_close_twice_leaves_nothing_and_refuses_what_comes_after(views, zk):
+    from harness.learner.view.actions import _OPEN
+    view = views(PredecessorCandidate)
+    view.add_candidates(3)
+    assert wait_until(lambda: settled(view, 3), 10)
+    clients = [view._client, *(e.client for e in view._entries)]
+    view.close()
+    view.close()
+    assert wait_until(lambda: _gone(view, clients), 5)
+    assert view not in _OPEN and zk.get_children(ELECTION) == []
+    for act in (view.add_candidate, view.resign_leader, lambda: view.expire(1),
+                lambda: view.kill_server(1)):
+        with pytest.raises(RuntimeError, match="closed"):
+            act()
+    assert "(closed)" in repr(view)
+
+
+class StartRaises(PredecessorCandidate):
+    """A learner's candidate whose start() raises once its node is made."""
+
+    def start(self):
+        super().start()
+        raise RuntimeError("the learner's start() blew up")
+
+
+@pytest.mark.timeout(90)
+def test_a_cell_that_failed_can_be_run_again(views, zk, ensemble, namespace):
+    """The notebook cell ``view = LiveView(...); view.add_candidates(3)`` fails (the
+    learner's class, or the view itself), and is run again: it works, and the first run
+    left nothing behind (no node, client or thread)."""
+    from kazoo.exceptions import NoAuthError
+    from kazoo.security import make_acl
+    before = set(threading.enumerate())
+    first = views(StartRaises)
+    with pytest.raises(RuntimeError, match="blew up"):
+        first.add_candidates(3)
+    assert first.candidates == []
+    wrong = views(lambda client: PredecessorCandidate(client, ELECTION))   # a typo
+    assert first._closed
+    with pytest.raises(TypeError):
+        wrong.add_candidate()
+    # the view itself fails: it may not create its election path there
+    zk.create("/locked", acl=[make_acl("world", "anyone", read=True)])
+    with pytest.raises(NoAuthError):
+        LiveView(ensemble, ELECTION, chroot=f"{namespace}/locked")
+    again = views(PredecessorCandidate)
+    assert wrong._closed and not again._closed
+    again.add_candidates(3)
+    st = wait_until(lambda: settled(again, 3), 10)
+    assert st and [c["label"] for c in st["candidates"]] == ["#1", "#2", "#3"]
+    assert {c["node"] for c in st["candidates"]} == set(zk.get_children(ELECTION))
+    again.close()
+    assert wait_until(lambda: set(threading.enumerate()) <= before, 10), \
+        [t.name for t in set(threading.enumerate()) - before]

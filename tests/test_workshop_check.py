@@ -5,7 +5,8 @@ import time
 
 import pytest
 
-from harness import loader, manifest, workshop
+from harness import manifest, notebooks
+from harness.learner import workshop
 from harness.manifest import REPO
 
 pytestmark = [pytest.mark.runs_checks, pytest.mark.timeout(300)]
@@ -13,7 +14,7 @@ LAB1 = manifest.by_key("lab1")
 
 
 def solution_cells(lab_key="lab1"):
-    return loader.solution_cells(REPO / "solutions" / manifest.by_key(lab_key).notebook)
+    return notebooks.solution_cells(REPO / "solutions" / manifest.by_key(lab_key).notebook)
 
 
 def table_rows(text, title):
@@ -75,9 +76,9 @@ def test_a_cell_edited_since_it_ran_is_not_graded(kernel, capsys):
 
 def test_check_reports_a_syntax_error_by_cell_and_line(monkeypatch, capsys, tmp_path):
     # A submission whose saved solution cell does not compile, run as it is (nbclient-style).
-    from harness.grading import submissions
-    sub = submissions.build(tmp_path / "sub", overrides={"lab1": "def register(zk, path:\n    pass\n"})
-    cells = loader.solution_cells(sub / LAB1.notebook)
+    from harness.tools import mutants
+    sub = mutants.build(tmp_path / "sub", overrides={"lab1": "def register(zk, path:\n    pass\n"})
+    cells = notebooks.solution_cells(sub / LAB1.notebook)
     runs = [run(src, ok=False, error="SyntaxError") for _, src in cells]
     monkeypatch.setattr(workshop, "_runs", runs)
     workshop.start("lab1", folder=sub)
@@ -95,9 +96,9 @@ def test_check_reports_a_syntax_error_by_cell_and_line(monkeypatch, capsys, tmp_
 
 
 def test_a_cell_edited_and_saved_after_it_ran_is_not_graded(monkeypatch, capsys, tmp_path):
-    from harness.grading import submissions
-    sub = submissions.build(tmp_path / "sub")
-    (number, source), = loader.solution_cells(sub / LAB1.notebook)
+    from harness.tools import mutants
+    sub = mutants.build(tmp_path / "sub")
+    (number, source), = notebooks.solution_cells(sub / LAB1.notebook)
     runs = [run(source.replace("ephemeral=True", "ephemeral=False"), cell_id="abc",
                 t=time.time() - 60)]
     monkeypatch.setattr(workshop, "_runs", runs)
@@ -111,7 +112,7 @@ def test_a_cell_edited_and_saved_after_it_ran_is_not_graded(monkeypatch, capsys,
 def test_check_refuses_while_this_kernel_holds_the_fault_lock(monkeypatch, capsys, tmp_path):
     """A server killed in the live view and not restarted: the checks would wait for ever
     for the lock this kernel holds; check() says what to do instead."""
-    from harness import faultlock
+    from harness.ensemble import faultlock
     monkeypatch.setattr(faultlock, "lock_path", lambda: tmp_path / "faults.lock")
     faultlock.acquire_exclusive()
     try:

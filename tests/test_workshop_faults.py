@@ -12,8 +12,8 @@ import uuid
 import pytest
 from kazoo.protocol.states import KazooState
 
-from harness import workshop
-from harness.checkkit import wait_until
+from harness.learner import workshop
+from harness.waits import wait_until
 
 
 @pytest.mark.runs_checks      # not under the suite's shared lock: faults() takes it exclusively

@@ -13,41 +13,30 @@ whose checks fail is *gradable* (and scores what they earned, maybe zero); a run
 whose checks could not run (the ensemble was not serving, the grader crashed) is
 *not gradable*: not the learner's fault, said so, and never posted as a zero.
 
-From pytest (this module is also a pytest plugin, loaded by the root conftest.py):
-
-    pytest checks --submission DIR --gradescope results.json --prairielearn pl.json \
-                  --github-output "$GITHUB_OUTPUT"
-
+From pytest, ``autograde``'s options (``--gradescope F --prairielearn F --github-output F``).
 From the command line (on the JSON written by ``--results-json`` or by the batch grader):
 
-    python -m harness.grading.platforms github RESULTS.json [--lab lab3]   # labN=<base64> lines
-    python -m harness.grading.platforms gradescope RESULTS.json OUT.json
-    python -m harness.grading.platforms prairielearn RESULTS.json OUT.json
-    python -m harness.grading.platforms lms-csv RESULTS_DIR OUT.csv [--columns per-lab|total]
-                                                [--roster canvas-export.csv]
-    python -m harness.grading.platforms autograde SUBMISSION [--gradescope F] [--prairielearn F]
-                                                [--hidden DIR] [--timeout S]
-    python -m harness.grading.platforms bundle OUT.zip [--hidden DIR]     # Gradescope autograder
+    python -m harness grade --export github RESULTS.json [--lab lab3]   # labN=<base64> lines
+    python -m harness grade --export gradescope RESULTS.json OUT.json
+    python -m harness grade --export prairielearn RESULTS.json OUT.json
+    python -m harness grade --export lms-csv RESULTS_DIR OUT.csv [--lms-columns per-lab|total]
+                                             [--lms-roster canvas-export.csv]
+    python -m harness grade --one SUBMISSION [--gradescope F] [--prairielearn F]
+                                             [--hidden DIR] [--timeout S]
+    python -m harness bundle OUT.zip [--hidden DIR]                     # Gradescope autograder
 """
 from __future__ import annotations
 
-import argparse
 import base64
 import csv
 import io
 import json
 import math
-import sys
-import tempfile
-import time
-import zipfile
 from pathlib import Path
 
-import pytest
-
-from .. import manifest
-from . import scoring
-from .scoring import FAILED, INFRA, PASSED, CheckResult, Report
+from harness import manifest
+from harness.grading import scoring
+from harness.grading.scoring import FAILED, INFRA, PASSED, CheckResult, Report
 
 REPO = manifest.REPO
 NOT_GRADABLE = ("Not graded: the grader itself could not run some checks (the ZooKeeper "
@@ -86,7 +75,7 @@ def _lab(key: str) -> manifest.Lab:
     return manifest.by_key(key)
 
 
-def _summary(report: Report) -> str:
+def summary(report: Report) -> str:
     return scoring.table(report) or "No check ran."
 
 
@@ -124,7 +113,7 @@ def gradescope(report: Report | None, execution_time: float | None = None,
         })
     out["score"] = round(report.points, 2)
     out["tests"] = tests
-    out["output"] = _summary(report)
+    out["output"] = summary(report)
     out["extra_data"] = {"gradable": gradable(report), "infra_errors": report.infra_errors,
                          "max_points": report.max_points}
     if not gradable(report):
@@ -140,14 +129,14 @@ def prairielearn(report: Report | None, failure: str = "") -> dict:
     if report is None or not gradable(report):
         return {"gradable": False, "score": 0.0,
                 "message": NOT_GRADABLE,
-                "output": (failure or (_summary(report) if report else ""))[-20000:],
+                "output": (failure or (summary(report) if report else ""))[-20000:],
                 "tests": _pl_tests(report) if report else []}
     got = sum(c.points for c in _graded(report))
     possible = sum(c.max_points for c in _graded(report))
     return {"gradable": True,
             "score": min(1.0, round(got / possible, 6)) if possible else 0.0,
             "message": f"{report.points:g} / {report.max_points:g} points",
-            "output": _summary(report),
+            "output": summary(report),
             "tests": _pl_tests(report)}
 
 
@@ -328,167 +317,9 @@ def write_outputs(report: Report | None, gradescope_path=None, prairielearn_path
             f.write(github_output_lines(report))
 
 
-# --- the pytest side: `pytest checks --gradescope F --prairielearn F --github-output F` ----
-
-def pytest_addoption(parser):
-    group = parser.getgroup("workshop grading")
-    group.addoption("--gradescope", default=None, metavar="PATH",
-                    help="also write Gradescope's results.json here")
-    group.addoption("--prairielearn", default=None, metavar="PATH",
-                    help="also write PrairieLearn's external-grading results.json here")
-    group.addoption("--github-output", default=None, metavar="PATH",
-                    help="append labN=<base64 result> lines here (GitHub Classroom's reporter; "
-                         "pass \"$GITHUB_OUTPUT\")")
-
-
-def pytest_configure(config):
-    config._workshop_platform_t0 = time.monotonic()
-
-
-def _mark_hidden(config) -> None:
-    for c in getattr(config, "_workshop_results", []):
-        c.hidden = is_hidden(c)
-
-
-@pytest.hookimpl(tryfirst=True)      # hidden flags set before the results JSON is written
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    _mark_hidden(config)
-    wanted = [config.getoption(o) for o in ("gradescope", "prairielearn", "github_output")]
-    if not any(wanted):
-        return
-    report = scoring.score(getattr(config, "_workshop_results", []))
-    took = time.monotonic() - getattr(config, "_workshop_platform_t0", time.monotonic())
-    write_outputs(report, *wanted, execution_time=took)
-
-
-# --- one submission, as a platform's container grades it ---------------------
-
-def autograde(submission: Path, gradescope_path=None, prairielearn_path=None, github_path=None,
-              hidden: Path | None = None, timeout: float = 1500, labs: list[str] | None = None,
-              results_json: Path | None = None) -> Report | None:
-    """Grade one submission folder (the lab notebooks anywhere in it) in its own pytest
-    process, and write each platform's file. The report, or None when the run failed."""
-    from . import batch, submissions
-    t0 = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="autograde-") as tmp:
-        sub = batch.unpack(Path(submission), Path(tmp) / "submission")
-        run = submissions.grade(sub, labs=labs, timeout=timeout, hidden=hidden)
-    report = report_from_json(run["results"])
-    failure = ""
-    if report is None:
-        failure = ("the grading run produced no results "
-                   f"({'timed out' if run['exit_code'] == -1 else 'exit ' + str(run['exit_code'])}); "
-                   "last output:\n" + run["output"][-3000:])
-    if results_json:
-        write_json(results_json, run["results"] or {"error": failure})
-    write_outputs(report, gradescope_path, prairielearn_path, github_path,
-                  execution_time=time.monotonic() - t0, failure=failure)
-    print(_summary(report) if report else failure)
-    return report
-
-
-# --- the Gradescope autograder bundle ----------------------------------------------
-
-BUNDLE_FILES = ["harness", "checks", "labs.toml", "pyproject.toml", "requirements.txt",
-                "pytest.ini", "conftest.py", "docker-compose.yml", ".env"]
-GRADESCOPE_DIR = REPO / "docs" / "classroom" / "gradescope"
-
-
-def grader_files() -> list[Path]:
-    """The grader's files (BUNDLE_FILES, folders walked): the bundle's, the PrairieLearn image's."""
-    out = []
-    for name in BUNDLE_FILES:
-        src = REPO / name
-        out += [src] if src.is_file() else sorted(
-            p for p in src.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
-    return out
-
-
-def bundle(out: Path, hidden: Path | None = None) -> Path:
-    """Gradescope's autograder zip: setup.sh and run_autograder at its root, the grader beside."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name in ("setup.sh", "run_autograder"):
-            info = zipfile.ZipInfo(name)
-            info.external_attr = 0o100755 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zf.writestr(info, (GRADESCOPE_DIR / name).read_text())
-        for p in grader_files():
-            zf.write(p, str(p.relative_to(REPO)))
-        if hidden:
-            for p in sorted(Path(hidden).glob("test_lab*_*.py")):
-                zf.write(p, f"hidden/{p.name}")
-    return out
-
-
-# --- command line ---------------------------------------------------------------------
-
-def _load(path: Path) -> Report | None:
+def load(path: Path) -> Report | None:
     """The Report of a results JSON; None (not gradable) when the file is missing or broken."""
     try:
         return report_from_json(json.loads(Path(path).read_text()))
     except (OSError, ValueError):
         return None
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m harness.grading.platforms",
-                                 description=__doc__.split("\n\n")[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    g = sub.add_parser("github", help="labN=<base64> lines for $GITHUB_OUTPUT")
-    g.add_argument("results", type=Path)
-    g.add_argument("--lab", action="append", default=None, help="only this lab (repeatable)")
-    g.add_argument("--decoded", action="store_true", help="print the JSON, not base64 (to read it)")
-    for name in ("gradescope", "prairielearn"):
-        p = sub.add_parser(name, help=f"{name}'s results.json from a results JSON")
-        p.add_argument("results", type=Path)
-        p.add_argument("out", type=Path)
-    lms = sub.add_parser("lms-csv", help="a Canvas gradebook CSV from a batch results folder")
-    lms.add_argument("results_dir", type=Path)
-    lms.add_argument("out", type=Path)
-    lms.add_argument("--columns", choices=["per-lab", "total"], default="per-lab")
-    lms.add_argument("--roster", type=Path, default=None, help="Canvas gradebook export (names, IDs)")
-    a = sub.add_parser("autograde", help="grade one submission, write the platforms' files")
-    a.add_argument("submission", type=Path)
-    a.add_argument("--gradescope", type=Path)
-    a.add_argument("--prairielearn", type=Path)
-    a.add_argument("--github-output", type=Path)
-    a.add_argument("--results-json", type=Path)
-    a.add_argument("--hidden", type=Path)
-    a.add_argument("--labs", default="")
-    a.add_argument("--timeout", type=float, default=1500)
-    b = sub.add_parser("bundle", help="the Gradescope autograder zip")
-    b.add_argument("out", type=Path)
-    b.add_argument("--hidden", type=Path)
-    args = ap.parse_args(argv)
-
-    if args.cmd == "github":
-        report = _load(args.results)
-        keys = args.lab or [lab.key for lab in manifest.labs()]
-        if args.decoded:
-            print(json.dumps({k: github(report, k) for k in keys}, indent=2))
-        else:
-            sys.stdout.write(github_output_lines(report, keys))
-    elif args.cmd == "gradescope":
-        write_json(args.out, gradescope(_load(args.results)))
-    elif args.cmd == "prairielearn":
-        write_json(args.out, prairielearn(_load(args.results)))
-    elif args.cmd == "lms-csv":
-        for w in write_lms_csv(args.results_dir, args.out, args.columns, args.roster):
-            print(f"warning: {w}", file=sys.stderr)
-        print(f"wrote {args.out}")
-    elif args.cmd == "autograde":
-        hidden = args.hidden if args.hidden and args.hidden.is_dir() else None
-        report = autograde(args.submission, args.gradescope, args.prairielearn, args.github_output,
-                           hidden=hidden, timeout=args.timeout,
-                           labs=[k for k in args.labs.split(",") if k] or None,
-                           results_json=args.results_json)
-        return 0 if report is not None else 3
-    elif args.cmd == "bundle":
-        print(f"wrote {bundle(args.out, args.hidden)}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

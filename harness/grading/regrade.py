@@ -1,12 +1,12 @@
 """Regrading a class: keep the earlier results, say per submission what changed and why.
 
-    python -m harness.grading.batch SUBMISSIONS --out results/grades --regrade
+    python -m harness grade SUBMISSIONS --out results/grades --regrade
         before grading, OUT's results (grades.csv and each <submission>.json) are
         moved to OUT/history/<UTC timestamp>/; after, each submission's marks and the
         checks that flipped are printed and written to OUT/changes.txt and
         OUT/history/<timestamp>/changes.json.
 
-    python -m harness.grading.regrade OLD_FOLDER NEW_FOLDER     # compare two result folders
+    python -m harness grade --compare OLD_FOLDER NEW_FOLDER    # compare two result folders
 
 A check is known by its lab and name (not its path: an instructor's hidden checks
 are copied to a new temporary folder each run). Statuses: passed, failed,
@@ -15,10 +15,8 @@ infra-error; a check present only in the new results is "new", only in the old
 """
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
-import sys
 import time
 from pathlib import Path
 
@@ -135,17 +133,3 @@ def report_changes(old_dir: Path, new_dir: Path, write_to: Path | None = None) -
         (Path(write_to) / "changes.txt").write_text(text + "\n")
         (Path(old_dir) / "changes.json").write_text(json.dumps(diffs, indent=2))
     return diffs
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description="Compare two graded result folders of a class.")
-    ap.add_argument("old", type=Path)
-    ap.add_argument("new", type=Path)
-    args = ap.parse_args(argv)
-    diffs = diff_class(load_class(args.old), load_class(args.new))
-    print(render(diffs))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from .. import manifest
+from harness import manifest
 
 PASSED, FAILED, INFRA = "passed", "failed", "infra-error"
 

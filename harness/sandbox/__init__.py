@@ -1,7 +1,18 @@
 """The learner's code runs here, in a process of its own, never in the grader.
 
-``jail``: the unprivileged user, limits and end of that process; ``child``: the
-process itself; ``host``: the grader's side (requests, answers, events);
-``wire``: what may cross between them (JSON data, nothing executable). The
-design note is ``docs/sandbox.md``.
+For the checks' world (and nothing above it talks to the learner's process).
+
+    jail       the unprivileged user, limits, control groups, and end of that process
+    cgroups    a slot's share of the machine (CPU, processes, memory)
+    child      the process itself: it answers the grader's requests (imports only the
+               wire, its own helpers, the recipe and the store's client)
+    cells      a notebook's solution cells run as a module, with their cell and line
+    reports    one-line tracebacks, and the callbacks kazoo drops, told to the grader
+    race_ops   the requests that provoke the labs' races (saboteurs, the store's gate)
+    saboteur   lab 4's and lab 6's race wrappers around a learner's client
+    host       the grader's side: Sandbox (requests, answers, events)
+    remote     the learner's objects as the grader holds them (by handle, as data)
+    wire       what may cross between them: JSON data, never pickles
+
+The design note is ``docs/sandbox.md``.
 """

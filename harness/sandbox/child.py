@@ -29,8 +29,11 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 
-from .. import loader
-from . import wire
+from harness import recipe
+from harness.sandbox import wire
+from harness.sandbox.cells import LabLoadError, exec_cells, learner_where, running_where
+from harness.sandbox.race_ops import ProtocolError, RaceOps
+from harness.sandbox.reports import CallbackErrors, quiet_tracebacks, text_of
 
 # Limits for the learner's process (soft = hard: the code cannot raise them again).
 LIMITS = {
@@ -53,24 +56,6 @@ def limit_resources(own_uid: bool) -> None:
             resource.setrlimit(getattr(resource, name), (value, value))
         except (ValueError, OSError):
             pass                    # already lower
-
-
-def _deepest_notebook_line(frames) -> str:
-    where = ""
-    for frame in frames:
-        if frame.filename.startswith("<") and ".ipynb, cell" in frame.filename:
-            where = f"{frame.filename.strip('<>')}, line {frame.lineno}: {(frame.line or '').strip()}"
-    return where
-
-
-def learner_where(tb) -> str:
-    """'01_ephemeral_nodes.ipynb, cell 16, line 3: <code>' for the deepest notebook frame."""
-    return _deepest_notebook_line(traceback.extract_tb(tb))
-
-
-def running_where(frame) -> str:
-    """The same, for a thread still running: where it is now (a hang's "where")."""
-    return _deepest_notebook_line(traceback.extract_stack(frame))
 
 
 # A check's seed replays the learner's randomness too. pytest-randomly's way: the
@@ -107,11 +92,11 @@ class CellsFinder:
     def exec_module(self, module):
         lab = self.labs[module.__name__]
         if "error" in lab:
-            raise loader.LabLoadError(lab["error"])
-        loader.exec_cells(lab["notebook"], [tuple(c) for c in lab["cells"]], module)
+            raise LabLoadError(lab["error"])
+        exec_cells(lab["notebook"], [tuple(c) for c in lab["cells"]], module)
 
 
-class Server:
+class Server(RaceOps):
     def __init__(self, conn: Connection):
         self.conn = conn
         self.send_lock = threading.Lock()
@@ -185,7 +170,7 @@ class Server:
         except BaseException as e:   # the learner's code raised (SystemExit included)
             self.send({"id": rid, "error": {
                 "kind": "learner", "type": type(e).__name__,
-                "module": type(e).__module__, "message": _text(e)[:2000],
+                "module": type(e).__module__, "message": text_of(e)[:2000],
                 "where": learner_where(e.__traceback__),
                 "trace": "".join(traceback.format_exception(e, limit=-12))[-4000:]}})
         finally:
@@ -279,10 +264,12 @@ class Server:
         return getattr(self.obj(client, KazooClient), method)(*wire.decode(list(args)),
                                                               **wire.decode(kwargs or {}))
 
-    def op_new(self, module, cls, client, path, callbacks=("on_elected",)):
-        """Build a candidate; its callbacks report each call, with is_leader as seen inside."""
+    def op_new(self, module, cls, client, path, callbacks=("on_elected",), extra=()):
+        """Build a candidate; its callbacks report each call, with is_leader as seen inside.
+        ``extra``: more arguments after the path (lab 6: the store), objects by handle."""
         klass = getattr(importlib.import_module(module), cls)
         zk = self.obj(client)
+        more = wire.decode(list(extra), self.objects)
         handle = self.next_handle
         self.next_handle += 1
         box = {}
@@ -299,7 +286,7 @@ class Server:
             return callback
 
         kwargs = {name: reporter(name) for name in callbacks}
-        cand = klass(zk, path, **kwargs)
+        cand = klass(zk, path, *more, **kwargs)
         box["cand"] = cand
         self.objects[handle] = cand
         self.candidates[handle] = cand
@@ -310,8 +297,10 @@ class Server:
             self.poller.start()
         return handle
 
+    METHODS = {"start", "resign", "write"}       # the graded interface's methods
+
     def op_method(self, cand, name, args=()):
-        if name not in ("start", "resign"):
+        if name not in self.METHODS:
             raise ProtocolError(f"method {name!r} is not part of the interface")
         return getattr(self.obj(cand), name)(*wire.decode(list(args)))
 
@@ -320,17 +309,15 @@ class Server:
         return {n: getattr(target, n) for n in names}
 
     def op_quiesce(self, clients, rounds=2, limit=5.0):
-        from ..elections import quiesce
-        quiesce([self.obj(c) for c in clients], rounds=rounds, timeout=limit)
+        recipe.quiesce([self.obj(c) for c in clients], rounds=rounds, timeout=limit)
 
     def op_reset(self, limit=5.0):
         """End a check: stop polling its candidates, close its clients (all at once, bounded)."""
-        from ..checkkit import close_quietly
         from kazoo.client import KazooClient
         self.candidates.clear()
         self.last_leader.clear()
         clients = [o for o in self.objects.values() if isinstance(o, KazooClient)]
-        closers = [threading.Thread(target=close_quietly, args=(c, limit), daemon=True)
+        closers = [threading.Thread(target=recipe.close_quietly, args=(c, limit), daemon=True)
                    for c in clients]
         for t in closers:
             t.start()
@@ -338,21 +325,6 @@ class Server:
             t.join(limit)
         self.objects.clear()
         return sum(t.is_alive() for t in closers)
-
-    def op_saboteur(self, client, killer, doomed, at_once=False):
-        """Wrap a client so that the node before its owner's vanishes right after each
-        get_children (lab 4's race), when that node is one of ``doomed`` (``at_once``:
-        every doomed node before its owner's, on one read)."""
-        from .saboteur import Saboteur
-        return self.keep(Saboteur(self.obj(client), self.obj(killer), doomed, at_once))
-
-    def op_saboteur_state(self, saboteur, doomed=None, delay=None):
-        s = self.obj(saboteur)
-        if doomed is not None:
-            s.doomed = set(doomed)
-        if delay is not None:
-            s.delay = min(max(float(delay), 0.0), 2.0)
-        return {"deleted": list(s.deleted), "reads": s.reads, "held": s.held}
 
     # --- what the grader watches -------------------------------------------------
 
@@ -375,78 +347,6 @@ class Server:
                     self.last_leader[handle] = leading
                     self.emit(kind="leader", cand=handle, value=leading, t=now, since=since)
 
-
-class ProtocolError(Exception):
-    """The grader asked for something this sandbox does not offer."""
-
-
-def _text(e: BaseException) -> str:
-    try:
-        return str(e)
-    except Exception:
-        return f"<{type(e).__name__} whose str() raised>"
-
-
-class OneLineFormatter:
-    """kazoo logs a closed connection's exceptions with their traceback (30 lines each,
-    dozens per check once the check closes its clients): one line each instead,
-    with the notebook line when the learner's code is in it."""
-
-    def __init__(self):
-        import logging
-        self._base = logging.Formatter("%(name)s %(levelname)s: %(message)s")
-
-    def format(self, record) -> str:
-        text = record.getMessage()
-        if record.exc_info and record.exc_info[1] is not None:
-            exc = record.exc_info[1]
-            where = learner_where(record.exc_info[2])
-            text += f" ({type(exc).__name__}: {_text(exc)[:200]}{', at ' + where if where else ''})"
-        return f"{record.name} {record.levelname}: {text}"
-
-
-class CallbackErrors:
-    """A callback that raised on a kazoo client's worker thread, told to the grader.
-
-    kazoo logs such an exception and drops it: the candidate never learns, and a
-    resigned candidate whose stale watch fires and raises leaves no other trace.
-    So each one is also an event naming the client whose thread ran it (the
-    threads of ``client.handler._workers``). What the sandbox reports is the
-    learner's process's word: evidence against a submission, never for it.
-    """
-
-    def __init__(self, server: "Server"):
-        import logging
-        self.server, self.level = server, logging.ERROR
-
-    def handle(self, record) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if exc is None or record.levelno < self.level:
-            return False
-        client = self.server.client_of_thread(record.thread)
-        if client is not None:
-            self.server.emit(kind="callback_error", client=client, error=type(exc).__name__,
-                             message=_text(exc)[:200], where=learner_where(record.exc_info[2]))
-        return True
-
-
-def quiet_tracebacks() -> None:
-    """What the learner's process prints is shown under a failing check: no tracebacks of
-    threads or loggers there, one line each, with the notebook line if there is one."""
-    import logging
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(OneLineFormatter())
-    logging.basicConfig(level=logging.WARNING, handlers=[handler])
-
-    def one_line(args):
-        if args.exc_type is SystemExit:
-            return
-        where = learner_where(args.exc_traceback)
-        name = args.thread.name if args.thread is not None else "?"
-        print(f"exception in thread {name}: {args.exc_type.__name__}: "
-              f"{_text(args.exc_value)[:200]}{' (at ' + where + ')' if where else ''}",
-              file=sys.stderr, flush=True)
-    threading.excepthook = one_line
 
 
 def main() -> None:

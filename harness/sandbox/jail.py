@@ -34,7 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from .cgroups import SlotGroups
+from harness import settings
+from harness.sandbox.cgroups import SlotGroups
 
 UID_BASE = 61000
 SLOTS = 64
@@ -85,12 +86,10 @@ class Jail:
         raise JailError(f"all {SLOTS} sandbox uids are in use (lock files in {LOCKS})")
 
     def _build_lib(self) -> None:
-        """A world-readable copy of what the sandbox imports: harness, labs.toml, kazoo."""
+        """A world-readable copy of what the sandbox imports: the harness and kazoo."""
         import kazoo
-        from .. import manifest
         self.lib.mkdir()
-        _copy_tree(manifest.REPO / "harness", self.lib / "harness")
-        shutil.copy(manifest.MANIFEST, self.lib / manifest.MANIFEST.name)
+        _copy_tree(settings.PACKAGE, self.lib / "harness")
         _copy_tree(Path(kazoo.__file__).parent, self.lib / "kazoo")
         for path in [self.lib, *self.lib.rglob("*")]:
             os.chmod(path, 0o755 if path.is_dir() else 0o644)

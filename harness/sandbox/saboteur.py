@@ -20,11 +20,7 @@ import time
 
 from kazoo.exceptions import NoNodeError
 
-MARKER = "-n_"
-
-
-def _seq(name: str) -> int:
-    return int(name.rsplit(MARKER, 1)[1])
+from harness.recipe import MARKER, creation_order
 
 
 class Saboteur:
@@ -52,7 +48,7 @@ class Saboteur:
         names = [c for c in children if MARKER in c]
         if self.own in names:
             self.reads += 1
-            order = sorted(names, key=_seq)
+            order = creation_order(names)
             i = order.index(self.own)
             if self.at_once:
                 victims = [c for c in order[:i] if c in self.doomed]
@@ -78,3 +74,42 @@ class Saboteur:
                 self.held += 1
                 time.sleep(self.delay)
         return children
+
+
+class DeleteAfterRead:
+    """Lab 6's race, provoked from inside the sandbox: the moment a read of ``node`` (exists,
+    get) finds it, another client deletes it, and the reader's own server applies that
+    delete (a sync) before the read returns. Code that checks the node and then writes in
+    a second call writes after the node is gone; a ``multi`` transaction (``check`` and
+    ``set_data`` in one request) is not a read, passes through untouched, and is atomic.
+    ``deleted`` says whether it struck; ``reads`` how many reads of the node it saw."""
+
+    def __init__(self, real, killer, node):
+        self._real, self._killer, self._node = real, killer, node
+        self.deleted = False
+        self.reads = 0
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def _strike(self, path, found) -> None:
+        if path.rstrip("/") != self._node or not found:
+            return
+        self.reads += 1
+        if not self.deleted:
+            try:
+                self._killer.delete(self._node)
+            except NoNodeError:
+                pass
+            self.deleted = True
+            self._real.sync(self._node)
+
+    def exists(self, path, *args, **kwargs):
+        stat = self._real.exists(path, *args, **kwargs)
+        self._strike(path, stat is not None)
+        return stat
+
+    def get(self, path, *args, **kwargs):
+        value = self._real.get(path, *args, **kwargs)
+        self._strike(path, True)
+        return value

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 
 MAX_MESSAGE = 4 * 1024 * 1024      # a larger message from the sandbox is refused
+DEFAULT_TIMEOUT = 30.0             # s a request may take before the grader gives up on it
 
 
 class Opaque:
@@ -69,24 +70,30 @@ def encode(value, depth: int = 0):
     return {"$repr": text[:300], "$type": type(value).__name__}
 
 
-def decode(value, clients=None):
-    """The plain value for an encoded one; ``clients`` maps client handles (sandbox side)."""
+MAX_DEPTH = 64                     # deeper than anything encode() makes (it stops at 50)
+
+
+def decode(value, clients=None, depth: int = 0):
+    """The plain value for an encoded one; ``clients`` maps client handles (sandbox side).
+    A value nested deeper than MAX_DEPTH is refused (ValueError), never recursed into."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"a value nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, list):
-        return [decode(v, clients) for v in value]
+        return [decode(v, clients, depth + 1) for v in value]
     if not isinstance(value, dict):
         return value
     if "$bytes" in value:
         return bytes.fromhex(value["$bytes"])
     if "$tuple" in value:
-        return tuple(decode(v, clients) for v in value["$tuple"])
+        return tuple(decode(v, clients, depth + 1) for v in value["$tuple"])
     if "$dict" in value:
         out = {}
         for k, v in value["$dict"]:
-            k = decode(k, clients)
+            k = decode(k, clients, depth + 1)
             try:
-                out[k] = decode(v, clients)
+                out[k] = decode(v, clients, depth + 1)
             except TypeError:          # an unhashable key: keep it visible, not usable
-                out[repr(k)] = decode(v, clients)
+                out[repr(k)] = decode(v, clients, depth + 1)
         return out
     if "$client" in value:
         if clients is None:
@@ -94,7 +101,7 @@ def decode(value, clients=None):
         return clients[value["$client"]]
     if "$repr" in value:
         return Opaque(str(value["$repr"]), str(value.get("$type", "object")))
-    return {k: decode(v, clients) for k, v in value.items()}
+    return {k: decode(v, clients, depth + 1) for k, v in value.items()}
 
 
 def send(conn, message: dict) -> None:
@@ -102,9 +109,29 @@ def send(conn, message: dict) -> None:
 
 
 def receive(conn) -> dict:
-    """One message; raises ValueError for anything that is not a JSON object."""
+    """One message; raises ValueError for anything that is not a JSON object, or is
+    nested deeper than a message can be (json's own recursion is cut short here)."""
     raw = conn.recv_bytes(MAX_MESSAGE)
-    message = json.loads(raw)
+    try:
+        message = json.loads(raw)
+    except RecursionError:
+        raise ValueError("a message nested too deeply to parse") from None
     if not isinstance(message, dict):
         raise ValueError("a message must be a JSON object")
+    if _deeper_than(message, MAX_DEPTH + 4):       # the envelope: id, ok/error, $-tags
+        raise ValueError(f"a message nested deeper than {MAX_DEPTH} levels")
     return message
+
+
+def _deeper_than(value, limit: int) -> bool:
+    """Is ``value`` nested deeper than ``limit`` (measured without recursion)?"""
+    stack = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack += [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, depth + 1) for v in item]
+    return False

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Gradescope autograder set-up (runs once, as root, when the autograder image is built).
 # Installs Java 17 + Debian/Ubuntu's zookeeper package + the workshop's Python environment.
-# Built into the bundle by `make gradescope-bundle`; AUTOGRADER_ROOT (default /autograder)
+# Built into the bundle by `make bundle`; AUTOGRADER_ROOT (default /autograder)
 # lets the same script run under another root for a rehearsal.
 set -euo pipefail
 ROOT="${AUTOGRADER_ROOT:-/autograder}"
@@ -16,4 +16,4 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q -r requirements.txt
 # Fail the image build now, not at the first submission, if anything is missing.
 .venv/bin/python -c "import kazoo, pytest, pytest_timeout, harness.grading.platforms"
-.venv/bin/python -c "from harness import launcher; print(launcher.ensure_installed())"
+.venv/bin/python -c "from harness.ensemble import install; print(install.ensure_installed())"

@@ -7,9 +7,8 @@ SRC="${ZK_WORKSHOP_SRC:-/opt/zk-workshop}"
 cd "$SRC"
 mkdir -p "$GRADE/results"
 export ZK_BACKEND=local
-.venv/bin/python -c 'import sys; from harness.ensemble import Ensemble; sys.exit(0 if Ensemble().has_quorum() else 1)' \
-    || .venv/bin/python -m harness.ensemble up
-.venv/bin/python -m harness.grading.platforms autograde "$GRADE/student" \
+.venv/bin/python -m harness status >/dev/null 2>&1 || .venv/bin/python -m harness up
+.venv/bin/python -m harness grade --one "$GRADE/student" \
     --prairielearn "$GRADE/results/results.json" --labs "${ZK_WORKSHOP_LABS:-}"
 test -s "$GRADE/results/results.json" || echo '{"gradable": false, "message": "The grader failed before writing results: not your code'"'"'s fault."}' > "$GRADE/results/results.json"
 exit 0

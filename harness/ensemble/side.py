@@ -1,0 +1,70 @@
+"""Ensembles side by side, so that gradings (or test files) at once never wait for each other.
+
+A check that breaks the ensemble (lab 5 kills servers, expires sessions, holds
+a quorum down) holds the fault lock alone; on one ensemble, every grading
+beside it waits. The lock lives in the ensemble's state folder, so a second
+ensemble (three more local JVMs on other ports, a state folder of its own:
+``ZK_WORKSHOP_PORT_OFFSET``, ``ZK_WORKSHOP_STATE``) has a lock of its own.
+``side_by_side(n)`` starts n-1 of them, hands out their environments (the
+usual ensemble's, ``{}``, first), and takes them down at the end. The class
+grader uses it, and so does the test loop.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shutil
+import subprocess
+import sys
+import tempfile
+
+from harness import settings
+
+OFFSETS = list(settings.current().side_offsets)
+RESERVED_OFFSETS = list(settings.RESERVED_OFFSETS)
+
+
+def run_verb(verb: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``python -m harness <verb>`` for the ensemble that ``env`` names."""
+    return subprocess.run([sys.executable, "-m", "harness", verb], cwd=settings.current().root,
+                          env=dict(os.environ, **env), capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def start(offset: int, log=print) -> dict:
+    """Start the local ensemble on ``offset`` in a state folder of its own: its environment."""
+    state = tempfile.mkdtemp(prefix=f"zk-side-{offset}-")
+    env = settings.side_ensemble(offset, state)
+    run = run_verb("up", env)
+    if run.returncode != 0:
+        stop(env)
+        raise RuntimeError(f"could not start the ensemble at port offset {offset}: "
+                           + (run.stderr or run.stdout).strip()[-500:])
+    log(f"ensemble at port offset {offset} up (state {state})")
+    return env
+
+
+def stop(env: dict) -> None:
+    run_verb("down", env)
+    shutil.rmtree(env["ZK_WORKSHOP_STATE"], ignore_errors=True)
+
+
+@contextlib.contextmanager
+def side_by_side(n: int, log=print, offsets=None):
+    """A queue of environments: the usual ensemble's ({}), and n-1 more."""
+    offsets = OFFSETS if offsets is None else offsets
+    if n - 1 > len(offsets):
+        raise ValueError(f"at most {len(offsets) + 1} ensembles side by side")
+    envs: queue.Queue = queue.Queue()
+    envs.put({})
+    started = []
+    try:
+        for offset in offsets[:max(0, n - 1)]:
+            env = start(offset, log)
+            started.append(env)
+            envs.put(env)
+        yield envs
+    finally:
+        for env in started:
+            stop(env)

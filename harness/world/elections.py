@@ -1,0 +1,253 @@
+"""What the election checks of labs 3 and 4 share: a fleet of candidates, and counts.
+
+The candidates are the learner's objects, built and run in the sandbox
+(``World.candidate`` -> ``RemoteCandidate``: ``.label``, ``.zk``, and
+``.elected_flags``, what ``is_leader`` was inside each ``on_elected`` call).
+``build`` starts N of them on the given sandbox clients; ``expect_single_leader``
+waits for the one expected leader and says, in a learner's words, who leads
+instead. What a candidate reports (``node``, ``is_leader``, ``watching``) is
+its claim; what the nodes are, and who is notified of what, the grader reads
+on the servers (``world.observer``, ``cons``, ``wchc``, ``mntr``).
+
+Notifications are counted per session from ``cons``: every request gets one
+reply, so what a server sent a session beyond its replies are watch
+notifications. The mntr counters are server-wide: evidence under the
+``faults`` lock only.
+
+No check sleeps to "let things settle". ``World.quiesce`` waits for an event
+instead: every candidate has handled everything ZooKeeper had told it (a
+``sync`` round trip per client, then a marker through kazoo's worker queues),
+done inside the sandbox by ``recipe.quiesce``, on the learner's real clients.
+A wrong leader, a second notification, a watch set twice: all of them happen
+in a callback, so all of them have happened when it returns.
+"""
+import re
+import time
+
+from harness.ensemble.fourlw import WATCH_NOTIFICATION_COUNTERS as WATCH_COUNTERS
+from harness.recipe import ELECTION, sequence_of
+from harness.waits import wait_until
+from harness.world.verdicts import CheckFailure, expect
+
+_CONS = re.compile(r"recved=(\d+),sent=(\d+),sid=0x([0-9a-f]+)")
+
+
+def seq(node):
+    """Sequence number of a node path or name, parsed here (not with your Lab 2).
+
+    The path comes from the learner's candidate (its ``node``): one that is not a
+    sequential node's path is their mistake, said as such, never the grader's error."""
+    number = sequence_of(node)
+    if number is None:
+        raise CheckFailure(f"A candidate's node is {node!r}: not the path of a sequential node "
+                           "(it ends in -n_ and the number ZooKeeper appended). Keep the path "
+                           "zk.create(..., sequence=True) returns.")
+    return number
+
+
+def real_client(zk):
+    """The sandbox client under a candidate's ``zk`` (lab 4's race wrapper holds one)."""
+    return getattr(zk, "real", zk)
+
+
+def clients_of(cands):
+    """The sandbox clients the candidates run on (what ``World.quiesce`` needs)."""
+    return [real_client(c.zk) for c in cands]
+
+
+def exists(world, node):
+    """The grader's word on a node the learner named: its stat, or None."""
+    if not isinstance(node, str) or not node.startswith("/"):
+        return None
+    return world.node_stat(node)        # it syncs first: the candidate's server may be ahead
+
+
+def build(world, cls_name, zks, n):
+    """n candidates of the lab's class ``cls_name``; candidate i uses zks[i % len(zks)];
+    started in order, each one's node checked on the servers once its start() returns."""
+    cands = [world.candidate(cls_name, zks[i % len(zks)], ELECTION, label=f"candidate #{i + 1}")
+             for i in range(n)]
+    for cand in cands:
+        cand.start()
+        node = cand.node
+        found = exists(world, node) is not None
+        if not found:
+            world.unless_broken_beneath(real_client(cand.zk), f"{cand.label}'s node {node!r} is gone")
+        expect(found,
+               f"After start() returned, {cand.label}'s node should exist; node is "
+               f"{node!r} and ZooKeeper has no such znode. start() must return "
+               "only once the candidate's own node exists.")
+    return cands
+
+
+def mixed_clients(world, rng, n):
+    """Some candidates on sandbox clients of their own, the others sharing a few clients."""
+    own = rng.randint(2, n - 2)
+    shared = world.clients(rng.randint(1, 2))
+    zks = world.clients(own) + [shared[i % len(shared)] for i in range(n - own)]
+    rng.shuffle(zks)
+    return zks
+
+
+def leaders(cands):
+    return [c for c in cands if c.is_leader]
+
+
+def describe(cands):
+    parts = []
+    for c in cands:
+        a = c.attrs("node", "is_leader")
+        try:
+            number = seq(a["node"])
+        except CheckFailure:
+            number = repr(a["node"])
+        parts.append(f"{c.label} seq {number}{' LEADER' if a['is_leader'] else ''}")
+    return ", ".join(parts)
+
+
+def expect_single_leader(world, cands, expected, deadline, after=""):
+    """Wait for ``expected`` to be the only leader, then make sure it stays so.
+
+    "Stays" is checked after ``world.quiesce``: once every notification has
+    been handled, a second leader that a watch callback would make has been made.
+    """
+    ok = wait_until(lambda: leaders(cands) == [expected], deadline)
+    if not ok:
+        now = leaders(cands)
+        raise CheckFailure(
+            f"{after}Expected exactly one leader, {expected.label} (sequence number "
+            f"{seq(expected.node)}, the smallest left), within {deadline:.0f} s; "
+            f"is_leader is True for {[c.label for c in now] or 'nobody'}. "
+            f"Candidates: {describe(cands)}.")
+    world.quiesce(clients_of(cands))
+    now = leaders(cands)
+    expect(now == [expected],
+           f"{after}{expected.label} led, but then the leaders became "
+           f"{[c.label for c in now]}: a single leader must stay single.")
+
+
+def in_order(cands):
+    """The candidates by the sequence number of their node (one read of each)."""
+    numbers = {id(c): seq(c.node) for c in cands}
+    return sorted(cands, key=lambda c: numbers[id(c)])
+
+
+def smallest(cands):
+    return in_order(cands)[0]
+
+
+def notification_counts(ensemble, sids):
+    """{session id: notifications the server has sent it} from `cons` (sent - received).
+
+    Every request a client sends gets one reply, so what the server sent beyond
+    its replies are watch notifications. Read until two reads agree.
+    """
+    def read():
+        out = {}
+        for i in ensemble.serving():
+            for m in _CONS.finditer(ensemble.fourlw(i, "cons")):
+                out[int(m.group(3), 16)] = int(m.group(2)) - int(m.group(1))
+        return {s: out.get(s) for s in sids}
+    prev = read()
+    for _ in range(50):
+        time.sleep(0.02)
+        cur = read()
+        if cur == prev:
+            return cur
+        prev = cur
+    return cur
+
+
+def delivered(before, after):
+    return {s: (after[s] or 0) - (before[s] or 0) for s in before}
+
+
+def mntr_totals(ensemble):
+    """Server counters summed over the serving servers."""
+    tot = {k: 0 for k in WATCH_COUNTERS + ("zk_watch_count",)}
+    for i in ensemble.serving():
+        m = ensemble.mntr(i)
+        for k in tot:
+            tot[k] += int(float(m.get(k, 0)))
+    return tot
+
+
+def session_ids(zks):
+    """The sandbox clients' session ids (read once: each is a request to the sandbox)."""
+    return [z.session_id for z in zks]
+
+
+def settle(world, zks, sids=None):
+    """{session id: notifications so far} once the candidates on ``zks`` are quiet."""
+    world.quiesce(zks)
+    return notification_counts(world.ensemble, session_ids(zks) if sids is None else sids)
+
+
+def expect_on_elected_once(world, cands):
+    """on_elected is called once, for the leader only, with is_leader already True."""
+    first = smallest(cands)
+    expect_single_leader(world, cands, first, 5)
+    expect(wait_until(lambda: first.elected_flags, 3),
+           f"{first.label} leads (is_leader is True) but its on_elected callback was never called.")
+    flags = first.elected_flags
+    expect(len(flags) == 1,
+           f"on_elected of the leader ({first.label}) was called {len(flags)} times; it became "
+           "leader once, so it should have been called exactly once. Call it only when is_leader "
+           "changes from False to True, not each time a notification is handled.")
+    expect(flags == [True],
+           f"on_elected of the leader ({first.label}) was called once, but inside the call "
+           f"is_leader was {flags[0]!r}: set is_leader = True before calling on_elected.")
+    others = [c.label for c in cands if c is not first and c.elected_flags]
+    expect(not others, f"on_elected was called for candidates that do not lead: {others}.")
+
+
+def expect_resign_idempotent_and_final(world, cands, election):
+    """The next in line, then the leader, resign twice; the third leads; nobody comes back."""
+    order = in_order(cands)
+    expect_single_leader(world, cands, order[0], 5)
+    quitter = order[1]                       # next in line (lab 4: watching the leader)
+    node = quitter.node
+    quitter.resign()
+    quitter.resign()                         # again: must not raise
+    expect(exists(world, node) is None,
+           f"After resign(), the candidate's node {node} should be deleted; it still exists.")
+    after = quitter.attrs("is_leader", "watching")
+    expect(not after["is_leader"] and after["watching"] is None,
+           f"After resign(), is_leader should be False and watching None; got "
+           f"{after['is_leader']!r} and {after['watching']!r}.")
+    # Let the quitter's successor handle its notification before the leader goes: else
+    # whether it has set its next watch yet would be a race, not the learner's code.
+    world.quiesce(clients_of(cands))
+    order[0].resign()                        # fires the quitter's old watch, if it is still there
+    order[0].resign()
+    expect(not order[0].is_leader, "After the leader's resign(), its is_leader must be False.")
+    rest = [c for c in order if c not in (order[0], quitter)]
+    expect_single_leader(world, cands, rest[0], 3,
+                         after="The leader and the next in line both resigned; the one after them should lead. ")
+    expect(not quitter.elected_flags and not quitter.is_leader,
+           "A candidate that had resigned was told it leads (on_elected called): after resign() "
+           "its old watch can still fire, and it must then do nothing.")
+    world.observer.sync(election)
+    left = len(world.observer.get_children(election))
+    expect(left == len(rest),
+           f"{len(rest)} candidates still take part, but the election has {left} children: a "
+           "resigned candidate must not volunteer again.")
+
+
+def gone_watches(world, server_paths) -> list[str]:
+    """Of the watched paths a server lists (``wchc``: with the check's namespace in
+    front), those whose node no longer exists, named as the learner names them."""
+    ns = world.namespace
+    local = sorted(p[len(ns):] if p.startswith(ns) else p for p in server_paths)
+    world.observer.sync("/")
+    return [p for p in local if world.observer.exists(p) is None]
+
+
+def leaked_watch_words(gone) -> str:
+    """What a watch on a path that no longer exists means, in a learner's words."""
+    return (f"the server lists a watch on {', '.join(gone)}, which no longer exists: the "
+            "watched path is gone and the watch leaked. A watch set with exists() on a "
+            "missing node - or kazoo's DataWatch, which re-arms itself with exists() after "
+            "its node is deleted - stays on the server until that path is created again. "
+            "Watch the predecessor with zk.get(pred, watch=...), a one-shot watch that is "
+            "used up when the node goes, and set no new watch once you have resigned.")

@@ -1,0 +1,100 @@
+"""One grading run (one pytest session, one submission): what its checks share.
+
+The run's sandboxes (one lab's at a time), its credentials, the labs' solution
+cells as data (the sandbox never reads the files), and which labs loaded.
+"""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from kazoo.security import ACL
+
+from harness import manifest, notebooks
+from harness.sandbox.host import LearnerError, Sandbox
+from harness.sandbox.jail import Jail
+from harness.world.secrets import Credential, grader_secret
+
+
+class Grading:
+    """What one grading run (one pytest session, one submission) shares between its checks."""
+
+    def __init__(self, ensemble, submission: Path, cells_override: dict | None = None):
+        self.ensemble = ensemble
+        self.submission = Path(submission)
+        self.cells_override = cells_override or {}      # module -> cells, from check()
+        self.grader = Credential("grader", grader_secret())
+        self.learner = Credential("learner", secrets.token_hex(16))
+        self.jail = None
+        self.sandboxes: dict[str, Sandbox] = {}
+        self.imported: dict[str, str | None] = {}        # module -> load error, or None
+        self.guarded: set[str] = set()                   # namespace prefixes already guarded
+
+    # the ACL every namespace and every node of the learner's carries
+    def namespace_acl(self) -> list[ACL]:
+        return [self.grader.acl(), self.learner.acl()]
+
+    def labs_payload(self) -> dict:
+        """The solution cells of every lab, as data (the sandbox never reads the files)."""
+        out = {}
+        for lab in manifest.labs():
+            if lab.module in self.cells_override:
+                out[lab.module] = {"notebook": lab.notebook, "cells": self.cells_override[lab.module]}
+                continue
+            try:
+                cells = notebooks.solution_cells(self.submission / lab.notebook)
+            except notebooks.NotebookError as e:
+                out[lab.module] = {"error": str(e)}
+                continue
+            if not cells:
+                out[lab.module] = {"error": f"{lab.notebook} has no code cell tagged "
+                                            f"'{notebooks.SOLUTION_TAG}' (View > Cell Toolbar > "
+                                            "Tags in Jupyter)"}
+                continue
+            out[lab.module] = {"notebook": lab.notebook, "cells": cells}
+        return out
+
+    def new_sandbox(self, label: str) -> Sandbox:
+        if self.jail is None:
+            self.jail = Jail()
+        return Sandbox(self.jail, self.labs_payload(), label=label)
+
+    def sandbox_for(self, module: str) -> Sandbox:
+        """The lab's own sandbox, started anew if the last one ended or hung.
+
+        One lab's sandbox at a time: moving to another lab, or replacing a
+        sandbox that hung or died, ends every process of the run's uid first,
+        so what one lab's code left behind (a fork bomb, a detached child, a
+        thread spinning) cannot cost another lab its points.
+        """
+        sb = self.sandboxes.get(module)
+        if sb is not None and not sb.gone:
+            return sb
+        self.end_sandboxes()
+        sb = self.sandboxes[module] = self.new_sandbox(module)
+        return sb
+
+    def end_sandboxes(self) -> None:
+        for old in self.sandboxes.values():
+            old.close()
+        self.sandboxes.clear()
+        if self.jail is not None:
+            self.jail.kill_all()
+
+    def load(self, module: str) -> str | None:
+        """Import the lab in its sandbox; the load error, in the learner's words, or None."""
+        if module not in self.imported:
+            try:
+                self.sandbox_for(module).request("import", module=module, timeout=60,
+                                                 what="the notebook's solution cells")
+                self.imported[module] = None
+            except LearnerError as e:
+                self.imported[module] = (e.message if e.type_name == "LabLoadError"
+                                         else e.learner_text())
+        return self.imported[module]
+
+    def close(self) -> None:
+        self.end_sandboxes()
+        if self.jail is not None:
+            self.jail.close()
+            self.jail = None
