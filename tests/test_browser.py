@@ -106,3 +106,11 @@ def test_lab4_runs_in_a_browser_and_the_live_view_draws_the_election(jupyterlab)
                            "svg .leader")
     assert 'class="arrow' in svg, "the live view drew no watch arrow"
 
+
+def test_lab6_runs_in_a_browser_and_the_live_view_shows_the_late_write_refused(jupyterlab):
+    """Lab 6's try-it: the old leader's write, under way when its term ended, reaches the
+    fenced store after the new leader's and is refused; the view draws it in red."""
+    text, svg = run_all_cells(jupyterlab, "06_fencing.ipynb", "browser-lab6.png",
+                              'svg g.write[data-accepted="false"]')
+    assert "REFUSED" in text, text
+    assert "c1 late" in svg

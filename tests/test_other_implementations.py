@@ -12,6 +12,12 @@ lab 5's ``ResilientCandidate``. kazoo's recipe really differs from lab 5: it
 takes no notice of the connection's state, so a leader whose connection is
 SUSPENDED keeps leading. The lab 5 suspension check must fail it, with the
 step-down message: that is checked here, not skipped.
+
+``tests/implementations/lab6_kazoo_election.py`` is lab 6 written another way:
+kazoo's ``Election`` (taking part again after its session is lost), a token from
+the node's ``czxid``, ``guarded_set`` with kazoo's ``transaction()``. It never
+steps down on SUSPENDED; every lab 6 check must still pass it, since the fence,
+not the step-down, is what lab 6 grades.
 """
 import os
 from pathlib import Path
@@ -79,3 +85,12 @@ def test_kazoos_election_does_not_step_down_on_suspended(tmp_path):
             and "Step down as soon as the state listener sees SUSPENDED" in verdict["message"]), (
         f"seed {data.get('seed')}: failed for another reason: {verdict['message'][:600]}")
 
+
+@pytest.mark.slow
+@pytest.mark.timeout(400)
+def test_kazoos_election_with_a_czxid_token_passes_every_lab6_check(tmp_path):
+    data = grade_with(tmp_path, "lab6", (IMPLEMENTATIONS / "lab6_kazoo_election.py").read_text())
+    failed = [f"{c['name']}: {c['message'][:400]}" for c in data["checks"]
+              if c["status"] != "passed"]
+    assert not failed, f"seed {data.get('seed')}: " + "\n".join(failed)
+    assert data["labs"]["lab6"]["passed"] == data["labs"]["lab6"]["total"] > 0
