@@ -27,6 +27,8 @@ own variables (``make test``: which pytest-xdist worker this is).
     ZK_TEST_LOOP, ZK_TEST_RUN, ZK_TEST_WORKERS, PYTEST_XDIST_WORKER
                              set by `python -m harness test` and pytest-xdist: which
                              worker of which run this is (its ensemble, its side offsets)
+    ZK_TEST_WORKER_ENSEMBLE  set once a worker points at its ensemble: the processes
+                             it starts keep the ensemble they were given
 """
 from __future__ import annotations
 

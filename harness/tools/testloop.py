@@ -39,15 +39,23 @@ LONGEST = ("test_checks_bite.py", "test_class.py", "test_batch.py", "test_attack
            "test_notebooks.py", "test_view.py", "test_browser.py")
 
 
+ENTERED = "ZK_TEST_WORKER_ENSEMBLE"     # set in the worker once it points at its ensemble
+
+
 def enter_worker_ensemble() -> None:
     """In worker gwN (N >= 1) of a ``harness test`` run: point this process, and every
     process it starts, at the worker's own ensemble (before the harness reads settings)."""
     worker = settings.test_loop_worker()
     if worker is None or worker[0] == 0 or worker[0] > len(TEST_OFFSETS):
         return
+    if os.environ.get(ENTERED):
+        # A process the worker started (a grading run) inherits the worker's ensemble,
+        # or the ensemble its test chose on purpose (an unreachable one): keep it.
+        return
     n, run = worker
     state = Path(tempfile.gettempdir()) / f"zk-test-{run}-gw{n}"
     os.environ.update(settings.side_ensemble(TEST_OFFSETS[n - 1], state))
+    os.environ[ENTERED] = "1"
 
 
 def leave_worker_ensemble() -> None:
