@@ -39,7 +39,9 @@ def zookeeper_version() -> str:
         from harness.ensemble import Ensemble, fourlw
         ens = Ensemble()
         text = fourlw.parse_srvr(ens.fourlw(ens.serving()[0], "srvr")).get("Zookeeper version", "?")
-        return text.split(",")[0]
+        # "3.8.0-${mvngit.commit.id}, built on ...": Debian's build leaves the
+        # placeholder of the commit id unexpanded; the release is what matters
+        return text.split(",")[0].split("-$")[0]
     except Exception:
         return "?"
 
