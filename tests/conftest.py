@@ -69,5 +69,9 @@ def setting(monkeypatch):
     settings.reload()
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items):
+    # tryfirst: pytest-xdist's own hook turns the xdist_group marks into the node ids
+    # its loadgroup scheduler reads; marks added after it are silently ignored (a
+    # file's tests then run on several workers at once, on the same ports)
     testloop.order_files(items)        # the longest test files first (harness test)

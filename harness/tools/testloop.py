@@ -93,8 +93,23 @@ def order_files(items) -> None:
                                  rank.get(Path(str(item.fspath)).name, len(rank)),
                                  position[id(item)]))
     for item in items:
-        group = item.nodeid if spread(item) else str(item.fspath)
-        item.add_marker(pytest.mark.xdist_group(name=group))
+        if not spread(item):                # a spread test is a group of its own already
+            group_with_its_file(item, Path(str(item.fspath)).name)
+
+
+def group_with_its_file(item, group: str) -> None:
+    """Mark ``item`` for pytest-xdist's loadgroup scheduler, and name its node id as that
+    scheduler reads it ("<id>@<group>"). pytest-xdist 3.8 renames ``item._nodeid``, which
+    pytest 9 no longer reads (its node ids live in ``item._id``): its own renaming is lost
+    and every test becomes a group of its own (a file's tests ran on several workers at
+    once, on the same ports). So rename the way this pytest keeps node ids."""
+    import pytest
+    item.add_marker(pytest.mark.xdist_group(name=group))
+    if not getattr(item.config.option, "loadgroup", False) or "@" in item.nodeid:
+        return
+    if hasattr(item, "_id"):
+        from _pytest.nodeid import coerce_node_id
+        item._id = coerce_node_id(f"{item.nodeid}@{group}")
 
 
 def pytest(*args: str, env: dict | None = None) -> int:
