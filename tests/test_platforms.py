@@ -409,12 +409,13 @@ def test_snapshot_keeps_each_earlier_grading(tmp_path):
 @pytest.mark.runs_checks
 @pytest.mark.slow
 @pytest.mark.timeout(900)
-def test_gradescope_bundle_grades_a_real_submission_in_an_autograder_layout(tmp_path):
+def test_gradescope_bundle_grades_a_real_submission_in_an_autograder_layout(tmp_path, ensemble):
     """The bundle run as Gradescope runs it (an /autograder tree under a temporary root),
     on the solutions and on the starter; every platform's output from the same results.
 
-    Here the ensemble already answers, so run_autograder says so and does not start one
-    (on Gradescope it starts three local JVMs)."""
+    Here the ensemble already answers (the fixture starts it if this is the first test of
+    the run to need it), so run_autograder says so and does not start one (on Gradescope
+    it starts three local JVMs)."""
     zip_path = autograde.bundle(tmp_path / "autograder.zip")
     graded = {}
     for who, notebooks in (("solutions", REPO / "solutions"), ("starter", REPO / "labs")):
