@@ -7,6 +7,13 @@ and one submission's killed server never fails another's check. A learner's
 experiments that break servers (``workshop.faults()``, the live view's Kill
 button) hold it exclusively too, for as long as a server they broke is down.
 
+A check waiting to hold it exclusively goes first: flock alone lets shared
+holders in while a writer waits, and a stream of long checks (a submission
+whose code takes its whole time limit in each) held another submission's fault
+checks off for minutes. So every request first passes a turnstile (a second
+lock file, taken exclusively for an instant by readers and for the whole wait
+by a writer): once a writer waits, no new reader gets in before it.
+
 Within one process the exclusive hold is re-entrant (a Kill in the live view
 inside a ``faults()`` block), and a shared request while this process holds it
 exclusively is already satisfied: flock would otherwise make a process wait for
@@ -30,6 +37,21 @@ def lock_path() -> Path:
     path = settings.current().state_dir / "faults.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _turnstile(path: Path) -> int:
+    return os.open(path.with_name(path.name + ".turnstile"), os.O_RDWR | os.O_CREAT, 0o644)
+
+
+@contextlib.contextmanager
+def _through_turnstile(path: Path):
+    """Hold the turnstile while taking the lock: once a writer waits here, readers queue."""
+    fd = _turnstile(path)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)            # closing releases the turnstile
 
 
 def _mine_on(path: Path) -> dict:
@@ -56,7 +78,8 @@ def acquire_exclusive() -> None:
                                "marked faults) and cannot also hold it exclusively")
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            with _through_turnstile(path):
+                fcntl.flock(fd, fcntl.LOCK_EX)
         except BaseException:
             os.close(fd)
             raise
@@ -90,7 +113,8 @@ def held(exclusive: bool):
     path = lock_path()
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_SH)
+        with _through_turnstile(path):
+            fcntl.flock(fd, fcntl.LOCK_SH)
         with _mine:
             _mine_on(path)["shared"] += 1
         try:

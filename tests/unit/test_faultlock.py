@@ -80,3 +80,39 @@ def test_an_exclusive_request_under_a_shared_hold_is_refused_not_left_waiting(pr
             faultlock.acquire_exclusive()
     assert in_a_thread(faultlock.acquire_exclusive)
     faultlock.release_exclusive()
+
+
+HOLD = textwrap.dedent('''
+    import sys, time
+    sys.path.insert(0, sys.argv[1])
+    from pathlib import Path
+    from harness.ensemble import faultlock
+    faultlock.lock_path = lambda: Path(sys.argv[2])
+    exclusive = sys.argv[3] == "exclusive"
+    with faultlock.held(exclusive=exclusive):
+        print("in", flush=True)
+        time.sleep(float(sys.argv[4]))
+    print("out", flush=True)
+''')
+
+
+def holder(path, how: str, seconds: float) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", HOLD, str(faultlock.settings.PACKAGE.parent),
+                             str(path), how, str(seconds)], stdout=subprocess.PIPE, text=True)
+
+
+def test_a_waiting_exclusive_request_goes_before_later_shared_ones(private_lock):
+    """flock alone lets readers in while a writer waits: a stream of long checks held a
+    fault check off for minutes. Through the turnstile, a reader that comes after a
+    waiting writer waits for it."""
+    reader = holder(private_lock, "shared", 3)
+    assert reader.stdout.readline().strip() == "in"
+    writer = holder(private_lock, "exclusive", 1)
+    import time
+    time.sleep(0.5)                                   # the writer is waiting now
+    late = holder(private_lock, "shared", 0)
+    assert writer.stdout.readline().strip() == "in"   # after the first reader, before the late one
+    assert late.poll() is None, "a reader that came after a waiting writer went first"
+    assert late.stdout.readline().strip() == "in"
+    for p in (reader, writer, late):
+        p.wait(timeout=20)
