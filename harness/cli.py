@@ -151,6 +151,11 @@ def cmd_grade(args) -> int:
     return 0
 
 
+def cmd_lockdown(args) -> int:
+    from harness.world import lockdown
+    return lockdown.run(undo=args.undo, log=_say)
+
+
 def _export(args) -> int:
     import json
 
@@ -308,6 +313,9 @@ def _grading_verbs(verb) -> None:
                    help="FORMAT RESULTS [OUT]: gradescope|prairielearn|github|lms-csv from results")
     p.add_argument("--lab", action="append", default=None, help="(--export github) only this lab")
     p.add_argument("--decoded", action="store_true", help="(--export github) JSON, not base64")
+    p = verb("lockdown", cmd_lockdown, "make the ensemble a grading one: all but the checks' "
+             "namespaces read-only")
+    p.add_argument("--undo", action="store_true", help="give the playground back")
     p = verb("bundle", cmd_bundle, "Gradescope's autograder zip")
     p.add_argument("out", type=Path)
     p.add_argument("--hidden", type=Path, default=None)

@@ -16,6 +16,8 @@ own variables (``make test``: which pytest-xdist worker this is).
     ZK_WORKSHOP_CACHE        the class-data-sharing archive (default ~/.cache/zk-workshop)
     ZK_WORKSHOP_CDS          0: no class-data-sharing archive
     ZK_WORKSHOP_SEED_KEY     the key of the sandbox's seed (default in ~/.local/state)
+    ZK_WORKSHOP_QUOTA_LOG    a file each check appends its namespace's peak to (nodes,
+                             bytes): how the quotas were sized (docs/sandbox.md)
     ZK_BACKEND               docker | local: which backend, instead of choosing
     ZK_IMAGE                 the Docker image of the servers (default: official, or our own)
     ZK_IMAGE_SUITE           the Debian suite our own image is built from (bookworm)
@@ -83,6 +85,7 @@ class Settings:
     compose_project: str | None
     docker_host: str | None
     side_offsets: tuple         # the offsets this process may start side ensembles on
+    quota_log: Path | None = None
 
     @property
     def docker_socket_may_exist(self) -> bool:
@@ -111,6 +114,7 @@ def read(env: dict | None = None) -> Settings:
         compose_project=env.get("COMPOSE_PROJECT_NAME") or None,
         docker_host=env.get("DOCKER_HOST") or None,
         side_offsets=_side_offsets(env),
+        quota_log=Path(env["ZK_WORKSHOP_QUOTA_LOG"]) if env.get("ZK_WORKSHOP_QUOTA_LOG") else None,
     )
 
 

@@ -196,3 +196,40 @@ def test_failover_to_another_server(faults, namespace):
         c.close()
         p.close()
 
+
+
+def test_watch_limits_close_the_connection_that_would_pass_them_and_count_fired_watches(
+        ensemble, namespace):
+    """A submission's watches, counted by its proxies as the server keeps them: the one
+    request past the bound is not forwarded (its connection closes, the session lives);
+    a watch that fires is no longer counted, so a recipe re-arming its watch never
+    comes near the bound."""
+    from harness.ensemble.watch_limits import WatchLimits
+    limits = WatchLimits(max_watches=5)
+    with FaultProxy(limits=limits) as p:
+        c = KazooClient(hosts=p.hosts(namespace), timeout=4.0)
+        states = States(c)
+        c.start(timeout=15)
+        try:
+            c.create("/n", b"")
+            for _ in range(3):                   # the same watch again: still one
+                c.exists("/n", watch=lambda e: None)
+            fired = threading.Event()
+            c.get_children("/", watch=lambda e: fired.set())
+            assert limits.watches == 2 and limits.connections == 1
+            c.create("/m", b"")                  # the child watch fires: gone from the count
+            assert fired.wait(5) and wait_until(lambda: limits.watches == 1, 5)
+            for i in range(4):
+                c.exists(f"/missing-{i}", watch=lambda e: None)
+            assert limits.watches == 5 and not limits.violations
+            session = c.client_id[0]
+            with pytest.raises(ConnectionLoss):
+                c.exists("/missing-5", watch=lambda e: None)
+            assert len(limits.violations) == 1 and "/missing-5" in limits.violations[0].text()
+            # the connection's watches went with it; the session reconnects and lives on
+            assert states.wait_for(KazooState.CONNECTED, after=limits.violations[0].at)
+            assert c.client_id[0] == session and wait_until(lambda: limits.watches == 0, 5)
+            assert limits.peak == 5 and limits.connections_peak >= 1
+        finally:
+            c.stop()
+            c.close()

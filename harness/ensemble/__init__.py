@@ -15,6 +15,7 @@ only the core (settings) and never anything of a higher layer.
     image          the Docker image: the official one, or the workshop's own from Debian
     fourlw         four-letter words (srvr, mntr, wchc, wchp, cons) and their parsers
     proxy          ``FaultProxy``: a client's link on real sockets, cut, held, healed
+    watch_limits   the watches one submission may keep, counted by its proxies
     faultlock      the lock that lets one check break the ensemble while others wait
     side           more ensembles side by side (the class grader, the test loop)
 """

@@ -27,6 +27,10 @@ That is all ``drop_after_next_create()`` needs: remember the xid of the next
 create request, and when the reply with that xid comes back, close the link
 instead of forwarding it. The create happened on the server; the client only
 sees its connection die (ConnectionLoss), and its session lives on.
+
+With ``limits`` (a ``watch_limits.WatchLimits``, one per submission), the proxy
+also keeps count of the watches its connections hold on the servers, and
+closes a connection whose request would take the submission past its bound.
 """
 from __future__ import annotations
 
@@ -117,6 +121,8 @@ class Link:
         if self.closed.is_set():
             return
         self.closed.set()
+        if self.proxy.limits is not None:
+            self.proxy.limits.closed(self.id)
         for s in (self.client, self.server):
             try:
                 s.shutdown(socket.SHUT_RDWR)
@@ -134,6 +140,9 @@ class Link:
                 return
             if frame is None:
                 return self.close()
+            if not first and self.proxy.limits is not None \
+                    and not self.proxy.limits.allow(self.id, frame):
+                return self.close()         # past the submission's watches: not forwarded
             if not first and len(frame) >= 12:
                 xid, op = struct.unpack_from(">ii", frame, 4)
                 if op in CREATE_TYPES and self.proxy._claim_drop():
@@ -155,10 +164,12 @@ class Link:
                 if not self.handshake_done:
                     self.proxy._server_refused(self.server_address)
                 return self.close()
-            if first:
+            handshake, first = first, False
+            if handshake:
                 self.handshake_done = True
-                first = False
-            elif self.pending_create and len(frame) >= 20:
+            elif self.proxy.limits is not None:
+                self.proxy.limits.fired(self.id, frame)
+            if not handshake and self.pending_create and len(frame) >= 20:
                 xid = struct.unpack_from(">i", frame, 4)[0]
                 if xid == self.pending_create[0]:
                     err, path = _parse_create_reply(frame, self.pending_create[1])
@@ -181,7 +192,8 @@ class FaultProxy:
     client of the whole ensemble when a server dies.
     """
 
-    def __init__(self, servers=None, listen_host: str = "127.0.0.1"):
+    def __init__(self, servers=None, listen_host: str = "127.0.0.1", limits=None):
+        self.limits = limits                  # a WatchLimits shared by a submission's proxies
         if servers is None:
             servers = [s.address for s in topology.SERVERS]
         self.servers = [topology.SERVERS[s - 1].address if isinstance(s, int) else s
@@ -299,6 +311,8 @@ class FaultProxy:
                     continue
                 self._links.add(link)
                 self.connections += 1
+            if self.limits is not None:
+                self.limits.opened(link.id)
             link.start()
 
     def _connect_upstream(self):

@@ -25,9 +25,10 @@ OFFSETS = list(settings.current().side_offsets)
 RESERVED_OFFSETS = list(settings.RESERVED_OFFSETS)
 
 
-def run_verb(verb: str, env: dict, timeout: float = 120) -> subprocess.CompletedProcess:
-    """``python -m harness <verb>`` for the ensemble that ``env`` names."""
-    return subprocess.run([sys.executable, "-m", "harness", verb], cwd=settings.current().root,
+def run_verb(verb: str, env: dict, timeout: float = 120, *args: str) -> subprocess.CompletedProcess:
+    """``python -m harness <verb> [args]`` for the ensemble that ``env`` names."""
+    return subprocess.run([sys.executable, "-m", "harness", verb, *args],
+                          cwd=settings.current().root,
                           env=dict(os.environ, **env), capture_output=True, text=True,
                           timeout=timeout)
 
@@ -58,12 +59,14 @@ def side_by_side(n: int, log=print, offsets=None):
         raise ValueError(f"at most {len(offsets) + 1} ensembles side by side")
     envs: queue.Queue = queue.Queue()
     envs.put({})
+    envs.all = [{}]                 # every environment handed out, for a caller to prepare
     started = []
     try:
         for offset in offsets[:max(0, n - 1)]:
             env = start(offset, log)
             started.append(env)
             envs.put(env)
+            envs.all.append(env)
         yield envs
     finally:
         for env in started:

@@ -44,7 +44,15 @@ SERVER_HEAP_MB = 256     # each server's Java heap, as for the local JVMs (-Xmx2
 # compiling: with C1 alone (TieredStopAtLevel=1) a restart costs 0.7 s of CPU
 # instead of 1.5 s, and grading one finished submission 21 s of machine CPU
 # instead of 27 s (measured with the solutions; a teaching load needs no peak speed).
-SERVER_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1")
+#
+# Two limits a submission cannot lift (docs/sandbox.md, "Limits"): the servers
+# enforce each namespace's quota (world/quotas.py), and no request may exceed
+# 16 KiB (jute.maxbuffer; the labs' largest is under 300 bytes, ZooKeeper's
+# default 1 MiB): a name is at most that long, which bounds what a namespace of
+# quota.nodes can cost a server's heap. A bigger request closes its connection.
+JUTE_MAXBUFFER = 16 * 1024
+SERVER_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
+                    "-Dzookeeper.enforceQuota=true", f"-Djute.maxbuffer={JUTE_MAXBUFFER}")
 # Each container keeps one address on the Compose network. Docker hands a
 # restarted container the lowest free address, so two servers killed and
 # started in another order swap addresses; the survivor keeps the addresses it

@@ -21,6 +21,7 @@ the class and the machine make worth it (``parallelism``).
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import csv
 import json
 import os
@@ -30,9 +31,10 @@ import time
 import zipfile
 from pathlib import Path
 
-from harness import manifest, notebooks
+from harness import manifest, notebooks, settings
 from harness.ensemble import side
 from harness.grading import regrade, submissions
+from harness.world import lockdown
 
 
 def unpack(entry: Path, dest: Path) -> Path:
@@ -139,9 +141,22 @@ def grade_one(entry: Path, sub: Path, out: Path, labs: list[str] | None, hidden:
                          else f"crashed (exit {run['exit_code']}): partial results"
                          if run["exit_code"] not in (0, 1)
                          else "infrastructure errors: regrade" if row["infra_errors"] else "graded")
+    row["pressed"] = pressed(data.get("load") or {})
     data["ensemble_port_offset"] = int(env.get("ZK_WORKSHOP_PORT_OFFSET", 0))
     (out / f"{name}.json").write_text(json.dumps(data, indent=2))
     return row
+
+
+def pressed(load: dict) -> str:
+    """What a submission pressed on (its results' ``load``), in a few words; '' if nothing:
+    when a grading goes wrong for others, the class log names who did what."""
+    said = []
+    if load.get("watch_refusals"):
+        said.append(f"{load['watch_refusals']} watch refusal(s), e.g. {load['first_watch_refusal']}")
+    if load.get("quota_reached"):
+        said.append(f"namespace quota reached in {len(load['quota_reached'])} check(s), e.g. "
+                    f"{load['quota_reached'][0]}")
+    return "; ".join(said)
 
 
 def clock(seconds: float) -> str:
@@ -175,6 +190,7 @@ def grade_class(folder: Path, out: Path, hidden: Path | None = None, jobs: int |
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="batch-") as tmp, \
             side.side_by_side(ensembles, log=log) as envs, \
+            locked_down(envs.all, log), \
             concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         subs = {e: unpack(e, Path(tmp) / f"{n:04d}") for n, e in enumerate(todo)}
         futures = {pool.submit(grade_one, e, subs[e], out, labs, hidden, timeout, seed, envs): e
@@ -183,7 +199,9 @@ def grade_class(folder: Path, out: Path, hidden: Path | None = None, jobs: int |
             row = fut.result()
             rows.append(row)
             log(f"[{n}/{len(todo)}] {row['submission']}: {row['total']:.1f} points "
-                f"({row['status']}, {row['seconds']:.0f} s) | "
+                f"({row['status']}, {row['seconds']:.0f} s"
+                + (f"; pressed on its limits: {row['pressed']}" if row.get("pressed") else "")
+                + ") | "
                 f"{progress(n, len(todo), time.monotonic() - started)}")
     rows.sort(key=lambda r: r["submission"])
     write_csv(out / "grades.csv", rows, labs)
@@ -194,6 +212,33 @@ def grade_class(folder: Path, out: Path, hidden: Path | None = None, jobs: int |
         else:
             regrade.report_changes(earlier, out, write_to=out)
     return rows
+
+
+@contextlib.contextmanager
+def locked_down(envs: list[dict], log=print):
+    """Grade on locked ensembles (world/lockdown.py): a submission writes nowhere but in
+    its namespaces, under their quotas. An ensemble that was open before is opened again
+    afterwards (the usual one is also the learner's and the instructor's playground)."""
+    opened = []
+    try:
+        for env in envs:
+            was_locked = (settings.read(dict(os.environ, **env)).state_dir
+                          / lockdown.RECORD).exists()
+            side.run_verb("up", env)
+            run = side.run_verb("lockdown", env)
+            if run.returncode != 0:
+                raise RuntimeError("could not lock the ensemble down: "
+                                   + (run.stderr or run.stdout).strip()[-500:])
+            log(run.stdout.strip())
+            if not was_locked:
+                opened.append(env)
+        yield
+    finally:
+        for env in opened:
+            run = side.run_verb("lockdown", env, 120, "--undo")
+            if run.returncode != 0:
+                log("could not give the ensemble's playground back (python -m harness lockdown "
+                    "--undo): " + (run.stderr or run.stdout).strip()[-300:])
 
 
 def summary(rows: list[dict], seconds: float) -> str:
@@ -211,6 +256,6 @@ def write_csv(path: Path, rows: list[dict], labs: list[str] | None = None) -> No
     graded = [lab.key for lab in manifest.labs() if not labs or lab.key in labs]
     fields = ["submission", *graded, "total", "status", "infra_errors", "seconds"]
     with open(path, "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
+        writer = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         writer.writeheader()
         writer.writerows(rows)

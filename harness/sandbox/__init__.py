@@ -4,6 +4,8 @@ For the checks' world (and nothing above it talks to the learner's process).
 
     jail       the unprivileged user, limits, control groups, and end of that process
     cgroups    a slot's share of the machine (CPU, processes, memory)
+    network    a slot's share of the connections (iptables: how many, and where to)
+    private_tmp  run as root before the child: a bounded tmpfs of its own for all it writes
     child      the process itself: it answers the grader's requests (imports only the
                wire, its own helpers, the recipe and the store's client)
     cells      a notebook's solution cells run as a module, with their cell and line

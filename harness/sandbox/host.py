@@ -38,6 +38,9 @@ class LearnerError(Exception):
 
     def learner_text(self) -> str:
         where = f"\n  where: {self.where}" if self.where else ""
+        if self.type_name == "QuotaExceededError":
+            return ("Your code raised QuotaExceededError: ZooKeeper refused a write because "
+                    f"your lab's namespace is full (its quota, below){where}")
         return f"Your code raised {self.type_name}: {self.message}{where}"
 
 

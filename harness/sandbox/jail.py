@@ -19,6 +19,11 @@ One ``Jail`` per grading run (one pytest session grades one submission):
   when it is contended, of processes and of memory, so that what one
   submission does (a fork bomb) cannot starve a submission graded beside it,
   nor the ZooKeeper servers.
+- **A disk of its own** (``private_tmp.py``). As root, each sandbox writes
+  only into one bounded tmpfs of its own (its home, /tmp and the other
+  world-writable folders, in a mount namespace), gone with its last process.
+- **A bound on connections** (``network.py``). As root, at most
+  ``network.MAX_CONNECTIONS`` TCP connections per uid, to loopback only.
 - **An end.** Each sandbox leads its own process group; at the end of the run
   every process of the run's uid is killed, however it forked or detached.
 """
@@ -35,11 +40,17 @@ import time
 from pathlib import Path
 
 from harness import settings
+from harness.sandbox import network
 from harness.sandbox.cgroups import SlotGroups
 
 UID_BASE = 61000
 SLOTS = 64
 LOCKS = Path(tempfile.gettempdir()) / "zk-workshop-jail"
+# As root the jail (the library copy, the homes) lives outside /tmp, which the
+# sandbox sees as its own tmpfs (private_tmp.py).
+ROOT_JAILS = Path("/var/lib/zk-workshop/jails")
+PRIVATE_TMP = Path(__file__).with_name("private_tmp.py")
+DISK_MB = 64                    # everything a sandbox may write, its home included
 
 
 class JailError(RuntimeError):
@@ -59,14 +70,25 @@ class Jail:
         self.uid = None
         self._lock = None
         self.groups = None
+        self.unbounded: list[str] = []       # limits this machine could not set, and why
+        jails = None
         if os.geteuid() == 0:
             self.uid = self._take_slot()
             self.groups = SlotGroups(self.uid - UID_BASE)
-        self.root = Path(tempfile.mkdtemp(prefix="zk-sandbox-"))
+            ROOT_JAILS.mkdir(parents=True, exist_ok=True)
+            for folder in (ROOT_JAILS, ROOT_JAILS.parent):
+                os.chmod(folder, 0o755)      # /var/lib/zk-workshop/jails: passable, not writable
+            jails = ROOT_JAILS
+        self.root = Path(tempfile.mkdtemp(prefix="zk-sandbox-", dir=jails))
         self.lib = self.root / "lib"
         self._build_lib()
         os.chmod(self.root, 0o755)
         self.python = self._pick_python()
+        self.private_tmp = self.uid is not None and self._probe_private_tmp()
+        if self.uid is not None:
+            why = network.limit_slots(UID_BASE, SLOTS, LOCKS)
+            if why:
+                self.unbounded.append(f"connections: {why}")
 
     # --- set-up ----------------------------------------------------------------
 
@@ -117,6 +139,27 @@ class Jail:
         raise JailError("no Python interpreter can run the sandbox as uid "
                         f"{self.uid}: " + "; ".join(tried))
 
+    def _wrapped(self, home: Path, program: list[str]) -> list[str]:
+        return [sys.executable, "-I", "-S", str(PRIVATE_TMP), str(home), str(self.uid),
+                str(DISK_MB), "--", *program]
+
+    def _probe_private_tmp(self) -> bool:
+        """Whether a sandbox can be given a disk of its own here (a mount namespace)."""
+        home = self.home()
+        try:
+            run = subprocess.run(self._wrapped(home, ["/bin/sh", "-c", "touch /tmp/probe"]),
+                                 capture_output=True, text=True, timeout=30, cwd=self.root)
+        except (OSError, subprocess.SubprocessError) as e:
+            run = None
+            why = str(e)
+        else:
+            why = run.stderr.strip()[-200:] or f"exit {run.returncode}"
+        shutil.rmtree(home, ignore_errors=True)
+        if run is not None and run.returncode == 0:
+            return True
+        self.unbounded.append(f"disk: no mount namespace ({why})")
+        return False
+
     # --- spawning ----------------------------------------------------------------
 
     def python_flags(self) -> list[str]:
@@ -145,12 +188,16 @@ class Jail:
     def spawn(self, fd: int, home: Path) -> subprocess.Popen:
         bootstrap = ("import sys; sys.path.insert(0, sys.argv[3]); "
                      "from harness.sandbox import child; child.main()")
+        program = [self.python, *self.python_flags(), "-c", bootstrap, str(fd),
+                   "own-uid" if self.uid is not None else "same-uid", str(self.lib)]
+        if self.private_tmp:        # root until its mounts are made, then the slot's uid
+            program, credentials = self._wrapped(home, program), {}
+        else:
+            credentials = self.credentials()
         proc = subprocess.Popen(
-            [self.python, *self.python_flags(), "-c", bootstrap, str(fd),
-             "own-uid" if self.uid is not None else "same-uid", str(self.lib)],
-            pass_fds=[fd], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            program, pass_fds=[fd], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT, cwd=home, env=self.env(home),
-            start_new_session=True, **self.credentials())
+            start_new_session=True, **credentials)
         if self.groups is not None:
             # Before its first request, so before any learner code runs: whatever it
             # forks or starts later is counted in the slot's groups.

@@ -15,7 +15,9 @@ never runs the learner's code itself.
     timeline       the election's invariants, checked on a timeline (pure)
     recorder       a timeline recorded from the sandboxes' reports (lab 5)
     storm          a fault schedule as data, and the crowd it is played on (lab 5)
-    namespaces     each check's own znode, under a digest ACL, deleted afterwards
+    namespaces     each check's own znode, under a digest ACL and a quota, deleted afterwards
+    quotas         what a namespace may hold: ZooKeeper's quota, enforced by the servers
+    lockdown       a grading ensemble: everything outside the namespaces read-only
 """
 from harness.world.verdicts import CheckFailure, expect, short
 from harness.world.world import World

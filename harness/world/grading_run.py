@@ -11,6 +11,9 @@ from pathlib import Path
 from kazoo.security import ACL
 
 from harness import manifest, notebooks
+from harness.ensemble import topology
+from harness.ensemble.proxy import FaultProxy
+from harness.ensemble.watch_limits import WatchLimits
 from harness.sandbox.host import LearnerError, Sandbox
 from harness.sandbox.jail import Jail
 from harness.world.secrets import Credential, grader_secret
@@ -29,10 +32,34 @@ class Grading:
         self.sandboxes: dict[str, Sandbox] = {}
         self.imported: dict[str, str | None] = {}        # module -> load error, or None
         self.guarded: set[str] = set()                   # namespace prefixes already guarded
+        self.peaks: dict = {}                            # namespace -> quotas.Peak, while it lives
+        self.quota_reached: list[str] = []               # checks whose namespace came to its quota
+        # Every connection of the learner's goes through the grader's proxies, which
+        # bound the watches the submission keeps on the servers (ensemble/watch_limits.py).
+        self.watch_limits = WatchLimits()
+        self._gateway: list[FaultProxy] = []
 
     # the ACL every namespace and every node of the learner's carries
     def namespace_acl(self) -> list[ACL]:
         return [self.grader.acl(), self.learner.acl()]
+
+    def gateway_hosts(self) -> str:
+        """The connection string of the learner's direct clients: one proxy per server
+        (each forwards to its server only), so a client picks among them and fails
+        over exactly as it would among the servers themselves."""
+        if not self._gateway:
+            self._gateway = [FaultProxy(servers=[s.id], limits=self.watch_limits)
+                             for s in topology.SERVERS]
+        return ",".join(p.address for p in self._gateway)
+
+    def load_report(self) -> dict:
+        """What the submission took of the limits (for the results file and the class log):
+        where a grading went wrong for others, this names who pressed on what."""
+        lim = self.watch_limits
+        return {"watch_peak": lim.peak, "connections_peak": lim.connections_peak,
+                "watch_refusals": len(lim.violations),
+                "first_watch_refusal": lim.violations[0].text() if lim.violations else "",
+                "quota_reached": self.quota_reached[:10]}
 
     def labs_payload(self) -> dict:
         """The solution cells of every lab, as data (the sandbox never reads the files)."""
@@ -95,6 +122,9 @@ class Grading:
 
     def close(self) -> None:
         self.end_sandboxes()
+        for proxy in self._gateway:
+            proxy.close()
+        self._gateway = []
         if self.jail is not None:
             self.jail.close()
             self.jail = None

@@ -82,11 +82,11 @@ class World(GraderReads):
         sb = sandbox or self.sandbox
         proxy = None
         if proxied:
-            proxy = FaultProxy()
+            proxy = FaultProxy(limits=self.grading.watch_limits)
             self._proxies.append(proxy)
             hosts = proxy.hosts()
         else:
-            hosts = self.ensemble.hosts
+            hosts = self.grading.gateway_hosts()
         return sb.client(hosts, chroot=self.namespace, timeout=timeout,
                          auth=[list(self.grading.learner.auth)],
                          acl=acl_as_data(self.grading.namespace_acl()),

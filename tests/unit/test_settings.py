@@ -51,6 +51,7 @@ def test_an_empty_environment_gives_the_defaults(home):
     ("ZOOKEEPER_HOME", "/opt/zookeeper", "zookeeper_home", "/opt/zookeeper"),
     ("COMPOSE_PROJECT_NAME", "zk-mine", "compose_project", "zk-mine"),
     ("DOCKER_HOST", "tcp://127.0.0.1:2375", "docker_host", "tcp://127.0.0.1:2375"),
+    ("ZK_WORKSHOP_QUOTA_LOG", "/tmp/peaks.jsonl", "quota_log", Path("/tmp/peaks.jsonl")),
 ])
 def test_each_variable_changes_its_field(home, variable, value, field, expected):
     default = getattr(settings.read({}), field)

@@ -128,6 +128,25 @@ def printed_by(item) -> str:
     return printed(*sandbox_output(item))
 
 
+def quota_note(item) -> str:
+    """Lines naming the limits the check's code came to (its namespace's quota, the
+    watches a submission may keep); else ''."""
+    grading = getattr(item, "funcargs", {}).get("grading")
+    path = getattr(item, "funcargs", {}).get("namespace")
+    peak = grading.peaks.get(path) if grading is not None and path else None
+    if peak is None:
+        return ""
+    peak.sample()
+    refused = [v for v in grading.watch_limits.violations if v.at >= peak.started]
+    watches = ""
+    if refused:
+        watches = (f"\n  watches: the grader closed your connection {len(refused)} time(s): "
+                   f"{refused[0].text()}, past the {grading.watch_limits.max_watches:,} a "
+                   f"submission may keep. A correct recipe keeps one watch per candidate: "
+                   f"look for a watch set in a loop.")
+    return peak.note() + watches
+
+
 def earlier_lab_note(item) -> str:
     """' note: ... lab 2's sort_candidates is wrong ...' when an earlier lab this one uses
     (labs.toml's ``needs``) fails one of its probes; else ''. A wrong lab 2 makes a correct

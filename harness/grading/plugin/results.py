@@ -20,6 +20,7 @@ from harness.grading.plugin.fixtures import ensemble_trouble
 from harness.grading.plugin.messages import (
     check_broke,
     earlier_lab_note,
+    quota_note,
     hang_where,
     log_trace,
     plain_message,
@@ -108,7 +109,7 @@ def judge(item, call, report) -> bool:
     else:
         report.workshop_status = scoring.FAILED
         timed_out = isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout")
-        report.workshop_message = plain_message(call.excinfo)
+        report.workshop_message = plain_message(call.excinfo) + quota_note(item)
         if timed_out:
             report.workshop_message += hang_where(item)
         else:
@@ -172,9 +173,11 @@ def write_json(config) -> scoring.Report:
     if out:
         Path(out).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(out).with_suffix(".tmp")
-        tmp.write_text(json.dumps(report.to_json(
-            submission=str(Path(config.getoption("submission")).resolve()),
-            seed=state.seed), indent=2))
+        data = report.to_json(submission=str(Path(config.getoption("submission")).resolve()),
+                              seed=state.seed)
+        if state.grading is not None:
+            data["load"] = state.grading.load_report()
+        tmp.write_text(json.dumps(data, indent=2))
         tmp.replace(out)
     return report
 
