@@ -162,3 +162,30 @@ def test_the_longest_gradings_start_first(tmp_path):
     assert batch.attempted(half) == ["lab1", "lab2"]
     order = batch.longest_first({p: p for p in (starter, half, finished)})
     assert order == [finished, half, starter]
+
+
+def test_a_submission_whose_checks_met_a_broken_ensemble_is_graded_again(tmp_path, capsys):
+    """A check that stops on an error of its own (an infrastructure error: no verdict)
+    the first time, and passes the second: the class grader grades that submission again
+    before it writes anything, so grades.csv holds the mark, not 'regrade'."""
+    subs = tmp_path / "submissions"
+    mutants.build(subs / "solutions")
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    marker = tmp_path / "broke-once"
+    (hidden / "test_lab1_flaky_infra.py").write_text(
+        "from pathlib import Path\n"
+        f"MARKER = Path({str(marker)!r})\n"
+        "def test_lab1_the_grader_breaks_once(lab):\n"
+        "    if not MARKER.exists():\n"
+        "        MARKER.write_text('x')\n"
+        "        {}['the grader broke']      # the check's own error: no verdict\n")
+    out = tmp_path / "out"
+    assert cli.main(["grade", str(subs), "--out", str(out), "--labs", "lab1", "--jobs", "1",
+                     "--hidden", str(hidden), "--timeout", "300"]) == 0
+    printed = capsys.readouterr().out
+    assert "grading again 1 submission(s) whose checks met a broken ensemble: solutions" in printed
+    with open(out / "grades.csv") as f:
+        row = next(csv.DictReader(f))
+    assert row["status"] == "graded" and row["infra_errors"] == "0", row
+    assert float(row["lab1"]) == manifest.by_key("lab1").points

@@ -133,6 +133,8 @@ class Link:
 
     # client -> server: ConnectRequest first, then requests "xid, type, ..."
     def _pump_requests(self) -> None:
+        if self.proxy.limits is not None:
+            self.proxy.limits.charge()
         first = True
         while True:
             frame = _read_frame(self.client)
@@ -155,6 +157,8 @@ class Link:
 
     # server -> client: ConnectResponse first, then replies "xid, zxid, err, ..."
     def _pump_replies(self) -> None:
+        if self.proxy.limits is not None:
+            self.proxy.limits.charge()
         first = True
         while True:
             frame = _read_frame(self.server)
@@ -289,6 +293,8 @@ class FaultProxy:
 
     # --- the machinery ----------------------------------------------------------
     def _accept_loop(self) -> None:
+        if self.limits is not None:
+            self.limits.charge()
         while True:
             try:
                 client, _ = self._listener.accept()

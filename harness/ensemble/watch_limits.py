@@ -116,7 +116,14 @@ class WatchLimits:
         self.watches = self.path_bytes = 0
         self.peak = 0
         self.connections = self.connections_peak = 0     # measured, not limited here
+        self.charge_to = None       # tid -> None: where the proxy threads' CPU is counted
         self.violations: list[Violation] = []
+
+    def charge(self) -> None:
+        """Called by each proxy thread as it starts: ``charge_to(native thread id)`` puts it
+        where its CPU counts against the submission (the sandbox's slot), if set."""
+        if self.charge_to is not None:
+            self.charge_to(threading.get_native_id())
 
     def opened(self, link_id: int) -> None:
         with self._lock:

@@ -184,7 +184,7 @@ def grade_class(folder: Path, out: Path, hidden: Path | None = None, jobs: int |
     ensembles = ensembles or min(jobs, auto_ensembles)
     out.mkdir(parents=True, exist_ok=True)
     earlier = regrade.snapshot(out) if regrade_old else None
-    rows = []
+    rows: dict[Path, dict] = {}
     log(f"grading {len(todo)} submission(s), {jobs} at a time"
         + (f", on {ensembles} ensembles" if ensembles > 1 else ""))
     started = time.monotonic()
@@ -193,16 +193,28 @@ def grade_class(folder: Path, out: Path, hidden: Path | None = None, jobs: int |
             locked_down(envs.all, log), \
             concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         subs = {e: unpack(e, Path(tmp) / f"{n:04d}") for n, e in enumerate(todo)}
-        futures = {pool.submit(grade_one, e, subs[e], out, labs, hidden, timeout, seed, envs): e
-                   for e in longest_first(subs)}
-        for n, fut in enumerate(concurrent.futures.as_completed(futures), start=1):
-            row = fut.result()
-            rows.append(row)
-            log(f"[{n}/{len(todo)}] {row['submission']}: {row['total']:.1f} points "
-                f"({row['status']}, {row['seconds']:.0f} s"
-                + (f"; pressed on its limits: {row['pressed']}" if row.get("pressed") else "")
-                + ") | "
-                f"{progress(n, len(todo), time.monotonic() - started)}")
+
+        def run(batch: list[Path], total: int) -> None:
+            futures = {pool.submit(grade_one, e, subs[e], out, labs, hidden, timeout, seed,
+                                   envs): e for e in batch}
+            for n, fut in enumerate(concurrent.futures.as_completed(futures), start=1):
+                row = rows[futures[fut]] = fut.result()
+                log(f"[{n}/{total}] {row['submission']}: {row['total']:.1f} points "
+                    f"({row['status']}, {row['seconds']:.0f} s"
+                    + (f"; pressed on its limits: {row['pressed']}" if row.get("pressed") else "")
+                    + ") | "
+                    f"{progress(n, total, time.monotonic() - started)}")
+
+        run(longest_first(subs), len(todo))
+        # A check that met a broken ensemble gave no verdict: grade those submissions
+        # again, once, before anything is written, so a class's marks do not depend on
+        # what broke beside them (a crash of a server's, a hostile neighbour's load).
+        again = [e for e in todo if rows[e].get("infra_errors")]
+        if again:
+            log(f"grading again {len(again)} submission(s) whose checks met a broken "
+                f"ensemble: " + ", ".join(rows[e]["submission"] for e in again))
+            run(again, len(again))
+    rows = list(rows.values())
     rows.sort(key=lambda r: r["submission"])
     write_csv(out / "grades.csv", rows, labs)
     log(f"wrote {out / 'grades.csv'}")

@@ -72,6 +72,14 @@ class SlotGroups:
         for d in self.dirs:
             _write(d / "cgroup.procs", str(pid))
 
+    def charge_thread(self, tid: int) -> None:
+        """Move one thread of the grader's into the slot's CPU group (v1 moves threads one
+        by one): the proxy threads that carry this submission's traffic then spend its
+        share of the CPU, not the grader's, when its code floods them."""
+        for d in self.dirs:
+            if d.parent.parent.name == "cpu":
+                _write(d / "tasks", str(tid))
+
     def pids(self) -> set[int]:
         found: set[int] = set()
         for d in self.dirs:

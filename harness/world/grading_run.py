@@ -84,6 +84,9 @@ class Grading:
     def new_sandbox(self, label: str) -> Sandbox:
         if self.jail is None:
             self.jail = Jail()
+            if self.jail.groups is not None:
+                # the proxies carrying this submission's traffic spend its CPU share
+                self.watch_limits.charge_to = self.jail.groups.charge_thread
         return Sandbox(self.jail, self.labs_payload(), label=label)
 
     def sandbox_for(self, module: str) -> Sandbox:
