@@ -87,8 +87,19 @@ def run_all_cells(jupyterlab, notebook: str, shot_name: str, wait_for: str):
         page.wait_for_selector(".jp-Notebook-ExecutionIndicator, .jp-KernelStatus", timeout=60_000)
         time.sleep(2)     # let the kernel come up before asking it to run
         try:
-            page.click('.lm-MenuBar-itemLabel:text-is("Run")', timeout=30_000)
-            page.click('.lm-Menu-itemLabel:text-is("Run All Cells")', timeout=30_000)
+            # A kernel still starting on a loaded machine can drop the request: Run All
+            # again (at most twice more) when no cell has started within 90 s.
+            started = ("() => [...document.querySelectorAll('.jp-InputPrompt')]"
+                       ".some(e => /\\[(\\*|\\d+)\\]/.test(e.textContent))")
+            for attempt in range(3):
+                page.click('.lm-MenuBar-itemLabel:text-is("Run")', timeout=30_000)
+                page.click('.lm-Menu-itemLabel:text-is("Run All Cells")', timeout=30_000)
+                try:
+                    page.wait_for_function(started, timeout=90_000)
+                    break
+                except Exception:
+                    if attempt == 2:
+                        raise
             found = page.wait_for_selector(wait_for, timeout=240_000)
             found.scroll_into_view_if_needed()
             text = found.text_content() or ""     # an SVG element: no inner_text
