@@ -319,7 +319,7 @@ def test_an_attack_keeps_nothing_it_did_not_earn_and_is_graded(graded, name):
 
 @pytest.mark.parametrize("name, pressed", [("big_nodes", "quota_reached"),
                                            ("small_nodes", "quota_reached"),
-                                           ("watch_flood", "watch_refusals")])
+                                           ("watch_flood", "refusals")])
 def test_the_limit_an_attack_met_is_named_in_its_results(graded, name, pressed):
     load = results(graded, f"b_{name}").get("load", {})
     assert load.get(pressed), load

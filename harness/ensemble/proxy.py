@@ -72,13 +72,14 @@ def _read_exact(sock: socket.socket, n: int) -> bytes | None:
     return bytes(buf)
 
 
-def _read_frame(sock: socket.socket) -> bytes | None:
-    """One length-prefixed frame (header included), or None when the peer is gone."""
+def _read_frame(sock: socket.socket, too_long=None) -> bytes | None:
+    """One length-prefixed frame (header included), or None when the peer is gone.
+    ``too_long(length)``: True refuses the frame before its body is read (None)."""
     head = _read_exact(sock, 4)
     if head is None:
         return None
     (length,) = _HEADER.unpack(head)
-    if length < 0 or length > MAX_FRAME:
+    if length < 0 or length > MAX_FRAME or (too_long is not None and too_long(length)):
         return None
     body = _read_exact(sock, length)
     return None if body is None else head + body
@@ -137,7 +138,8 @@ class Link:
             self.proxy.limits.charge()
         first = True
         while True:
-            frame = _read_frame(self.client)
+            frame = _read_frame(self.client, None if self.proxy.limits is None or first
+                                else self.proxy.limits.too_long)
             if not self.proxy._wait_flowing(self):   # a hold stalls even the hang-up
                 return
             if frame is None:

@@ -45,12 +45,14 @@ SERVER_HEAP_MB = 256     # each server's Java heap, as for the local JVMs (-Xmx2
 # instead of 1.5 s, and grading one finished submission 21 s of machine CPU
 # instead of 27 s (measured with the solutions; a teaching load needs no peak speed).
 #
-# Two limits a submission cannot lift (docs/sandbox.md, "Limits"): the servers
-# enforce each namespace's quota (world/quotas.py), and no request may exceed
-# 16 KiB (jute.maxbuffer; the labs' largest is under 300 bytes, ZooKeeper's
-# default 1 MiB): a name is at most that long, which bounds what a namespace of
-# quota.nodes can cost a server's heap. A bigger request closes its connection.
-JUTE_MAXBUFFER = 16 * 1024
+# The servers enforce each namespace's quota (world/quotas.py). jute.maxbuffer,
+# the most a server reads in one piece, from a client, a peer or its own log,
+# must hold the largest transaction a namespace can cause: closing a session
+# lists every ephemeral path it held, up to the quota's nodes times the 16 KiB
+# a submission's request may carry (the grader's proxies bound that,
+# ensemble/watch_limits.py): 4 MiB. At 16 KiB, servers could not load a log
+# holding one such transaction of 33 KiB and never came back.
+JUTE_MAXBUFFER = 8 * 1024 * 1024
 SERVER_JVM_FLAGS = ("-XX:+UseSerialGC", "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1",
                     "-Dzookeeper.enforceQuota=true", f"-Djute.maxbuffer={JUTE_MAXBUFFER}")
 # Each container keeps one address on the Compose network. Docker hands a

@@ -1,4 +1,12 @@
-"""What one submission's connections may keep on the servers: a bound on live watches.
+"""What one submission's connections may ask of the servers: request sizes, live watches.
+
+Requests: none over ``max_request_bytes`` (16 KiB; the labs' largest is under
+300 bytes). Not the servers' ``jute.maxbuffer``: a server reads its peers'
+transactions and its own log with that same bound, and a transaction can be far
+bigger than any request (closing a session lists every ephemeral path it held:
+250 nodes of 130-byte names made a 33 KiB transaction, and servers whose bound
+was 16 KiB could no longer load their log). So the servers keep a large bound
+(``topology.JUTE_MAXBUFFER``) and the proxy bounds what a submission sends.
 
 A quota bounds the nodes a namespace holds, but a watch needs no node: an
 ``exists`` with a watch on a path that does not exist is accepted from anyone,
@@ -39,6 +47,7 @@ WATCHING_READS = {3: "data", 4: "data", 8: "child", 12: "child"}
 ADD_WATCH = 106                 # path, int mode: a persistent watch (lives until close)
 SET_WATCHES = (101, 105)        # relativeZxid, then lists of paths (a reconnecting client)
 NOTIFICATION_XID = -1
+MAX_REQUEST_BYTES = 16 * 1024   # what a submission's request may carry (the labs': < 300 bytes)
 DATA_GONE = {1, 2, 3}           # NodeCreated, NodeDeleted, NodeDataChanged
 CHILD_GONE = {2, 4}             # NodeDeleted, NodeChildrenChanged
 
@@ -51,6 +60,8 @@ class Violation:
     path: str                   # the path of the refused request (its last 80 characters)
 
     def text(self) -> str:
+        if self.path.startswith("(a request of"):
+            return f"{self.path[1:-1]}, over the {MAX_REQUEST_BYTES // 1024} KiB a request may carry"
         return (f"a watch on {self.path!r} would have made {self.watches:,} live watches "
                 f"({self.path_bytes:,} bytes of paths)")
 
@@ -109,8 +120,10 @@ def watches_gone(frame: bytes) -> list[tuple[str, str]]:
 class WatchLimits:
     """One submission's watches, over all its proxied connections."""
 
-    def __init__(self, max_watches: int = 1000, max_path_bytes: int = 256 * 1024):
+    def __init__(self, max_watches: int = 1000, max_path_bytes: int = 256 * 1024,
+                 max_request_bytes: int = MAX_REQUEST_BYTES):
         self.max_watches, self.max_path_bytes = max_watches, max_path_bytes
+        self.max_request_bytes = max_request_bytes
         self._lock = threading.Lock()
         self._by_link: dict[int, set[tuple[str, str]]] = {}
         self.watches = self.path_bytes = 0
@@ -118,6 +131,15 @@ class WatchLimits:
         self.connections = self.connections_peak = 0     # measured, not limited here
         self.charge_to = None       # tid -> None: where the proxy threads' CPU is counted
         self.violations: list[Violation] = []
+
+    def too_long(self, length: int) -> bool:
+        """A request frame of ``length`` bytes is refused (its connection closed) if True."""
+        if length + 4 <= self.max_request_bytes:
+            return False
+        with self._lock:
+            self.violations.append(Violation(time.monotonic(), self.watches, self.path_bytes,
+                                             f"(a request of {length + 4:,} bytes)"))
+        return True
 
     def charge(self) -> None:
         """Called by each proxy thread as it starts: ``charge_to(native thread id)`` puts it

@@ -151,8 +151,8 @@ def pressed(load: dict) -> str:
     """What a submission pressed on (its results' ``load``), in a few words; '' if nothing:
     when a grading goes wrong for others, the class log names who did what."""
     said = []
-    if load.get("watch_refusals"):
-        said.append(f"{load['watch_refusals']} watch refusal(s), e.g. {load['first_watch_refusal']}")
+    if load.get("refusals"):
+        said.append(f"{load['refusals']} request(s) refused by the grader's proxies, e.g. {load['first_refusal']}")
     if load.get("quota_reached"):
         said.append(f"namespace quota reached in {len(load['quota_reached'])} check(s), e.g. "
                     f"{load['quota_reached'][0]}")

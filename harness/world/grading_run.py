@@ -57,8 +57,8 @@ class Grading:
         where a grading went wrong for others, this names who pressed on what."""
         lim = self.watch_limits
         return {"watch_peak": lim.peak, "connections_peak": lim.connections_peak,
-                "watch_refusals": len(lim.violations),
-                "first_watch_refusal": lim.violations[0].text() if lim.violations else "",
+                "refusals": len(lim.violations),
+                "first_refusal": lim.violations[0].text() if lim.violations else "",
                 "quota_reached": self.quota_reached[:10]}
 
     def labs_payload(self) -> dict:

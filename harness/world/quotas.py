@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from kazoo.exceptions import NoNodeError, NodeExistsError
 from kazoo.security import ACL, Id, Permissions
 
-from harness.ensemble import topology
+from harness.ensemble.watch_limits import MAX_REQUEST_BYTES
 
 QUOTA_ROOT = "/zookeeper/quota"
 LIMITS = "zookeeper_limits"
@@ -38,7 +38,7 @@ STATS = "zookeeper_stats"
 @dataclass(frozen=True)
 class Quota:
     nodes: int          # the namespace's own node included
-    bytes: int          # of data; names are bounded by jute.maxbuffer and the node count
+    bytes: int          # of data; a name is bounded by the proxies' request size (16 KiB)
 
     def text(self) -> str:
         return f"at most {self.nodes:,} nodes and {_size(self.bytes)} of data"
@@ -79,10 +79,15 @@ def set_quota(admin, path: str, quota: Quota, acl: list[ACL]) -> None:
             pass
 
 
-def usage(admin, path: str) -> tuple[int, int] | None:
-    """(nodes, bytes) the servers count under ``path`` now; None without a quota."""
+def usage(admin, path: str, timeout: float = 2.0) -> tuple[int, int] | None:
+    """(nodes, bytes) the servers count under ``path`` now; None without a quota, or when
+    the servers do not answer within ``timeout`` (a fault check may have left the
+    ensemble without a quorum: kazoo would wait for it for ever)."""
+    if not admin.connected:
+        return None
     try:
-        return parse_stats(admin.get(f"{quota_path(path)}/{STATS}")[0].decode())
+        data = admin.get_async(f"{quota_path(path)}/{STATS}").get(timeout=timeout)[0]
+        return parse_stats(data.decode())
     except (NoNodeError, ValueError):
         return None
 
@@ -122,7 +127,7 @@ class Peak:
     def sample(self) -> None:
         try:
             now = usage(self.admin, self.path)
-        except Exception:           # a connection lost during a fault check: read again later
+        except Exception:           # lost, or no answer in time, during a fault check: later
             return
         if now is not None:
             self.nodes, self.bytes = max(self.nodes, now[0]), max(self.bytes, now[1])
@@ -135,10 +140,10 @@ class Peak:
     @property
     def reached(self) -> bool:
         """Whether the namespace came to its limit: at its node count, or within one
-        request's size (jute.maxbuffer) of its bytes, where a write may have been refused.
+        request's size (the proxies' bound) of its bytes, where a write may have been refused.
         A correct recipe stays far below both."""
         return (self.nodes >= self.quota.nodes
-                or self.bytes > self.quota.bytes - topology.JUTE_MAXBUFFER)
+                or self.bytes > self.quota.bytes - MAX_REQUEST_BYTES)
 
     def note(self) -> str:
         """For a failing check's message: the quota reached, in plain words; else ''."""

@@ -63,3 +63,10 @@ def test_the_bound_is_over_all_connections_and_a_closed_one_gives_back_its_watch
     limits.closed(1)
     assert limits.watches == 1 and limits.connections == 1 and limits.connections_peak == 2
     assert not limits.allow(2, request(3, string("/" + "x" * 1000) + b"\x01"))    # the bytes bound
+
+
+def test_a_request_past_the_bound_is_refused_before_its_body_is_read():
+    limits = WatchLimits(max_request_bytes=100)
+    assert not limits.too_long(96)          # with its 4-byte length: 100
+    assert limits.too_long(97)
+    assert len(limits.violations) == 1 and "101 bytes" in limits.violations[0].text()

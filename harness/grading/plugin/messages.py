@@ -140,10 +140,11 @@ def quota_note(item) -> str:
     refused = [v for v in grading.watch_limits.violations if v.at >= peak.started]
     watches = ""
     if refused:
-        watches = (f"\n  watches: the grader closed your connection {len(refused)} time(s): "
-                   f"{refused[0].text()}, past the {grading.watch_limits.max_watches:,} a "
-                   f"submission may keep. A correct recipe keeps one watch per candidate: "
-                   f"look for a watch set in a loop.")
+        watches = (f"\n  limits: the grader's proxy closed your connection {len(refused)} "
+                   f"time(s): {refused[0].text()}. A submission may keep "
+                   f"{grading.watch_limits.max_watches:,} watches; a correct recipe keeps one "
+                   f"per candidate and sends requests of a few hundred bytes: look for a "
+                   f"watch set in a loop, or data that grows.")
     return peak.note() + watches
 
 
