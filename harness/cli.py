@@ -153,7 +153,7 @@ def cmd_grade(args) -> int:
 
 def cmd_lockdown(args) -> int:
     from harness.world import lockdown
-    return lockdown.run(undo=args.undo, log=_say)
+    return lockdown.run(undo=args.undo, log=_say, grading_pid=args.for_grading)
 
 
 def _export(args) -> int:
@@ -316,6 +316,8 @@ def _grading_verbs(verb) -> None:
     p = verb("lockdown", cmd_lockdown, "make the ensemble a grading one: all but the checks' "
              "namespaces read-only")
     p.add_argument("--undo", action="store_true", help="give the playground back")
+    p.add_argument("--for-grading", type=int, default=None, metavar="PID",
+                   help="(the class grader) locked for the time of grading PID only")
     p = verb("bundle", cmd_bundle, "Gradescope's autograder zip")
     p.add_argument("out", type=Path)
     p.add_argument("--hidden", type=Path, default=None)

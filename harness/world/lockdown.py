@@ -43,6 +43,23 @@ def record_path() -> Path:
     return settings.current().state_dir / RECORD
 
 
+OWNER = "lockdown.owner"        # "hand", or "grading <pid>": who wants it locked
+
+
+def kept_locked(state_dir: Path) -> bool:
+    """Whether the ensemble of ``state_dir`` is locked on purpose by someone else: by
+    hand, or by a class grading still running. A lock left by a grading that was killed
+    is nobody's: the next grading takes it over and opens the ensemble at its end, so a
+    killed grader cannot leave a learner's playground read-only for good."""
+    try:
+        owner = (state_dir / OWNER).read_text().split()
+    except OSError:
+        return (state_dir / RECORD).exists()        # an older lock: by hand
+    if owner[:1] == ["grading"] and len(owner) == 2 and owner[1].isdigit():
+        return Path(f"/proc/{owner[1]}").exists()
+    return True
+
+
 def lock(admin, grader_acl: ACL) -> int:
     """Make every node open to the world read-only but for the grader; the number changed.
 
@@ -104,17 +121,22 @@ def _write_record(record: dict) -> None:
     path.write_text(json.dumps(record, indent=1))
 
 
-def run(undo: bool = False, log=print) -> int:
-    """``python -m harness lockdown [--undo]`` on the ensemble the settings name."""
+def run(undo: bool = False, log=print, grading_pid: int | None = None) -> int:
+    """``python -m harness lockdown [--undo]`` on the ensemble the settings name;
+    ``grading_pid``: the class grading that locks it for its own time."""
     from harness.ensemble import Ensemble
     from harness.world.secrets import Credential, grader_secret
     grader = Credential("grader", grader_secret())
     admin = Ensemble().client(timeout=4.0, auth_data=[grader.auth])
     admin.start(timeout=15)
     try:
+        owner = settings.current().state_dir / OWNER
         if undo:
             log(f"lockdown undone: {unlock(admin)} ACLs given back")
+            owner.unlink(missing_ok=True)
         else:
+            owner.parent.mkdir(parents=True, exist_ok=True)
+            owner.write_text("hand" if grading_pid is None else f"grading {grading_pid}")
             log(f"locked down: {lock(admin, grader.acl())} nodes made read-only "
                 f"(undo: python -m harness lockdown --undo)")
     finally:
