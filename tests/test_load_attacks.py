@@ -66,6 +66,9 @@ def _tally(what, fn):
         k = what + " " + type(e).__name__
         _counts[k] = _counts.get(k, 0) + 1
 _counts = {{}}
+def _until(end):                 # the forks flood; the thread that made them waits
+    while time.time() < end:
+        time.sleep(0.5)
 def register(zk, path, data=b""):
     global zk_hosts
     if not _flooded:
@@ -138,8 +141,7 @@ def _flood(zk, end, i):
                     except OSError:
                         s.close()
             os._exit(0)
-    while time.time() < end:
-        time.sleep(0.5)
+    _until(end)
 ''',
     # memory: as much as each of four processes can take
     "memory_hog": '''
@@ -152,8 +154,7 @@ def _flood(zk, end, i):
             except MemoryError:
                 time.sleep(0.1)
         os._exit(0)
-    while time.time() < end:
-        time.sleep(0.5)
+    _until(end)
 ''',
     # CPU: eight processes spinning
     "cpu_hog": '''
@@ -163,8 +164,7 @@ def _flood(zk, end, i):
             while time.time() < end:
                 pass
             os._exit(0)
-    while time.time() < end:
-        time.sleep(0.5)
+    _until(end)
 ''',
     # disk: fill every folder it can write, from a child that outlives the check
     "disk_fill": '''
@@ -180,8 +180,7 @@ def _flood(zk, end, i):
                     break
         time.sleep(600)
         os._exit(0)
-    while time.time() < end:
-        time.sleep(0.5)
+    _until(end)
 ''',
     # processes: as many as it may fork
     "fork_bomb": '''
