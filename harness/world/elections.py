@@ -24,12 +24,20 @@ in a callback, so all of them have happened when it returns.
 import re
 import time
 
+from harness.ensemble import EnsembleError
 from harness.ensemble.fourlw import WATCH_NOTIFICATION_COUNTERS as WATCH_COUNTERS
 from harness.recipe import ELECTION, sequence_of
 from harness.waits import wait_until
 from harness.world.verdicts import CheckFailure, expect
 
 _CONS = re.compile(r"recved=(\d+),sent=(\d+),sid=0x([0-9a-f]+)")
+_CONS_PEER = re.compile(r":(\d+)\[\d+\]\([^)]*?sid=0x([0-9a-f]+)")     # the connection's port
+
+
+class Counts(dict):
+    """{session id: notifications}; ``conns``: {session id: (server, client port)}, the
+    connection the count belongs to (a count starts again on a new connection)."""
+    conns: dict = {}
 
 
 def seq(node):
@@ -143,11 +151,16 @@ def notification_counts(ensemble, sids):
     its replies are watch notifications. Read until two reads agree.
     """
     def read():
-        out = {}
+        out, conns = {}, {}
         for i in ensemble.serving():
-            for m in _CONS.finditer(ensemble.fourlw(i, "cons")):
+            text = ensemble.fourlw(i, "cons")
+            for m in _CONS.finditer(text):
                 out[int(m.group(3), 16)] = int(m.group(2)) - int(m.group(1))
-        return {s: out.get(s) for s in sids}
+            for m in _CONS_PEER.finditer(text):
+                conns[int(m.group(2), 16)] = (i, int(m.group(1)))
+        counts = Counts({s: out.get(s) for s in sids})
+        counts.conns = {s: conns.get(s) for s in sids}
+        return counts
     prev = read()
     for _ in range(50):
         time.sleep(0.02)
@@ -159,6 +172,15 @@ def notification_counts(ensemble, sids):
 
 
 def delivered(before, after):
+    """Notifications each session got between two counts. A session whose connection
+    changed in between (kazoo reconnected it: a machine too loaded to answer in time)
+    has counts of two connections, which say nothing: no verdict, as for a broken
+    ensemble (the class grader grades such a submission again)."""
+    moved = [s for s in before if getattr(before, "conns", {}).get(s)
+             and getattr(after, "conns", {}).get(s) != before.conns[s]]
+    if moved:
+        raise EnsembleError(f"{len(moved)} candidate session(s) were reconnected while their "
+                            f"notifications were counted; the count cannot judge your code")
     return {s: (after[s] or 0) - (before[s] or 0) for s in before}
 
 

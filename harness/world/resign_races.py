@@ -50,6 +50,7 @@ from harness.recipe import ELECTION, MARKER, guid_of
 from harness.sandbox.remote import RemoteSaboteur
 from harness.waits import wait_until
 from harness.world.elections import (
+    delivered,
     expect_single_leader,
     gone_watches,
     leaked_watch_words,
@@ -271,7 +272,7 @@ class Trials:
             world.observer.create(f"{path}/visitor{MARKER}", ephemeral=True, sequence=True)
         world.quiesce([self.racer_zk])
         got = notification_counts(world.ensemble, [self.racer_sid])
-        told = (got[self.racer_sid] or 0) - (before[self.racer_sid] or 0)
+        told = delivered(before, got)[self.racer_sid]
         for i, racer, node, resigned_at in self.racers:
             self.judge_racer(i, racer, node, resigned_at,
                              f"{self.where(i)}{racer.label} resigned; after every trial, a "
