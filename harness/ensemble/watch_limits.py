@@ -142,9 +142,12 @@ class WatchLimits:
         return True
 
     def charge(self) -> None:
-        """Called by each proxy thread as it starts: ``charge_to(native thread id)`` puts it
-        where its CPU counts against the submission (the sandbox's slot), if set."""
-        if self.charge_to is not None:
+        """Called by each proxy thread as it starts: once the submission has been refused
+        something, ``charge_to(native thread id)`` puts the thread where its CPU counts
+        against the submission (the sandbox's slot), if set. Not before: in a contended
+        slot group, an honest submission's traffic would wait behind the machine's load
+        (CI's test loop on two cores), and only a flood needs its pumping paid for."""
+        if self.charge_to is not None and self.violations:
             self.charge_to(threading.get_native_id())
 
     def opened(self, link_id: int) -> None:

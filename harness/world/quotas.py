@@ -110,7 +110,7 @@ class Peak:
     the figure tells a learner how close they came and sizes the quota with a margin,
     it never decides a verdict."""
 
-    def __init__(self, admin, path: str, quota: Quota, interval: float = 0.1):
+    def __init__(self, admin, path: str, quota: Quota, interval: float = 0.25):
         self.admin, self.path, self.quota, self.interval = admin, path, quota, interval
         self.started = time.monotonic()
         self.nodes = self.bytes = 0
