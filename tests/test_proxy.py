@@ -101,9 +101,9 @@ def test_a_request_held_when_the_link_is_cut_never_reaches_a_server(ensemble, na
     import harness.ensemble.proxy as proxy_module
     close = proxy_module.Link.close
 
-    def slow_close(link):
+    def slow_close(link, **kwargs):
         time.sleep(0.3)
-        close(link)
+        close(link, **kwargs)
 
     monkeypatch.setattr(proxy_module.Link, "close", slow_close)
     c = KazooClient(hosts=proxy.hosts(namespace), timeout=6.0)     # outlives the hold
@@ -230,6 +230,40 @@ def test_watch_limits_close_the_connection_that_would_pass_them_and_count_fired_
             assert states.wait_for(KazooState.CONNECTED, after=limits.violations[0].at)
             assert c.client_id[0] == session and wait_until(lambda: limits.watches == 0, 5)
             assert limits.peak == 5 and limits.connections_peak >= 1
+        finally:
+            c.stop()
+            c.close()
+
+
+@pytest.mark.faults
+def test_a_stall_is_noted_only_when_the_server_leaves_a_request_unanswered(faults, namespace):
+    """The gateway's evidence of load (grading/plugin/results.py gives no verdict on it):
+    a client that hangs up while its ping is unanswered (its server frozen) is a stall;
+    a client that stops is not (nor one that stops reading: what the server answered
+    was forwarded, nothing is unanswered)."""
+    from harness.ensemble.watch_limits import WatchLimits
+    limits = WatchLimits()
+    home = faults.leader() % 3 + 1                  # a follower: no election when it freezes
+    with FaultProxy(servers=[home], limits=limits, notes_stalls=True) as p:
+        quiet = KazooClient(hosts=p.hosts(namespace), timeout=2.0)
+        quiet.start(timeout=15)
+        quiet.get("/")
+        quiet.stop()
+        quiet.close()
+        assert limits.stalls == [], "a client that stops is no stall"
+        c = KazooClient(hosts=p.hosts(namespace), timeout=2.0)
+        states = States(c)
+        c.start(timeout=15)
+        try:
+            t0 = time.monotonic()
+            faults.pause(home)
+            try:
+                assert states.wait_for(KazooState.SUSPENDED, after=t0, timeout=5), states.seen
+                assert wait_until(lambda: limits.stalls, 5), "the hang-up was not noted"
+            finally:
+                faults.resume(home)
+            _, server, seconds = limits.stalls[0]
+            assert server == faults.servers[home - 1].address and seconds >= 0.4
         finally:
             c.stop()
             c.close()

@@ -31,6 +31,11 @@ sees its connection die (ConnectionLoss), and its session lives on.
 With ``limits`` (a ``watch_limits.WatchLimits``, one per submission), the proxy
 also keeps count of the watches its connections hold on the servers, and
 closes a connection whose request would take the submission past its bound.
+It also notes a connection the client gave up while a request of it had gone
+unanswered for ``STALL_SECONDS`` (``limits.stalls``): on loopback a server answers
+in milliseconds, so that is a server or a grader too slow for the client's
+read timeout (a loaded machine), never the client's code, and the check it
+happened in gives no verdict (``grading/plugin/results.py``).
 """
 from __future__ import annotations
 
@@ -47,6 +52,11 @@ from harness.ensemble import topology
 CREATE_TYPES = {1: "create", 15: "create2", 19: "createContainer", 21: "createTTL"}
 _HEADER = struct.Struct(">i")
 MAX_FRAME = 64 * 1024 * 1024      # ZooKeeper's jute.maxbuffer is far smaller; guard only
+NOTIFICATION_XID = -1
+STALL_SECONDS = 0.4     # a request unanswered this long when its client hangs up: a stall.
+                        # kazoo sends a ping after a third of the session timeout of
+                        # silence and hangs up if it is not answered within another third
+                        # (0.67 s for the checks' 2 s sessions).
 
 
 @dataclass
@@ -108,6 +118,7 @@ class Link:
         self.server_address = server_address
         self.handshake_done = False     # the server answered the ConnectRequest
         self.pending_create: tuple[int, int] | None = None   # (xid, type) to swallow
+        self.unanswered: dict[int | None, float] = {}   # xid (None: connect) -> forwarded at
         self.closed = threading.Event()
         self._threads = [
             threading.Thread(target=self._pump_requests, name=f"proxy-{self.id}-c2s", daemon=True),
@@ -118,12 +129,16 @@ class Link:
         for t in self._threads:
             t.start()
 
-    def close(self) -> None:
+    def close(self, by_client: bool = False) -> None:
         if self.closed.is_set():
             return
         self.closed.set()
         if self.proxy.limits is not None:
             self.proxy.limits.closed(self.id)
+            oldest = min(self.unanswered.values(), default=None)
+            if by_client and self.proxy.notes_stalls and oldest is not None \
+                    and time.monotonic() - oldest >= STALL_SECONDS:
+                self.proxy.limits.stalled(self.server_address, time.monotonic() - oldest)
         for s in (self.client, self.server):
             try:
                 s.shutdown(socket.SHUT_RDWR)
@@ -143,7 +158,7 @@ class Link:
             if not self.proxy._wait_flowing(self):   # a hold stalls even the hang-up
                 return
             if frame is None:
-                return self.close()
+                return self.close(by_client=True)
             if not first and self.proxy.limits is not None \
                     and not self.proxy.limits.allow(self.id, frame):
                 return self.close()         # past the submission's watches: not forwarded
@@ -151,6 +166,9 @@ class Link:
                 xid, op = struct.unpack_from(">ii", frame, 4)
                 if op in CREATE_TYPES and self.proxy._claim_drop():
                     self.pending_create = (xid, op)
+                self.unanswered.setdefault(xid, time.monotonic())
+            elif first:
+                self.unanswered[None] = time.monotonic()
             first = False
             try:
                 self.server.sendall(frame)
@@ -173,8 +191,14 @@ class Link:
             handshake, first = first, False
             if handshake:
                 self.handshake_done = True
-            elif self.proxy.limits is not None:
-                self.proxy.limits.fired(self.id, frame)
+                self.unanswered.pop(None, None)
+            else:
+                if len(frame) >= 8:
+                    xid = struct.unpack_from(">i", frame, 4)[0]
+                    if xid != NOTIFICATION_XID:
+                        self.unanswered.pop(xid, None)
+                if self.proxy.limits is not None:
+                    self.proxy.limits.fired(self.id, frame)
             if not handshake and self.pending_create and len(frame) >= 20:
                 xid = struct.unpack_from(">i", frame, 4)[0]
                 if xid == self.pending_create[0]:
@@ -198,8 +222,10 @@ class FaultProxy:
     client of the whole ensemble when a server dies.
     """
 
-    def __init__(self, servers=None, listen_host: str = "127.0.0.1", limits=None):
+    def __init__(self, servers=None, listen_host: str = "127.0.0.1", limits=None,
+                 notes_stalls: bool = False):
         self.limits = limits                  # a WatchLimits shared by a submission's proxies
+        self.notes_stalls = notes_stalls      # a proxy that never holds: a stall is the load's
         if servers is None:
             servers = [s.address for s in topology.SERVERS]
         self.servers = [topology.SERVERS[s - 1].address if isinstance(s, int) else s

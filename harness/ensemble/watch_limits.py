@@ -131,6 +131,7 @@ class WatchLimits:
         self.connections = self.connections_peak = 0     # measured, not limited here
         self.charge_to = None       # tid -> None: where the proxy threads' CPU is counted
         self.violations: list[Violation] = []
+        self.stalls: list[tuple[float, str, float]] = []   # (time.time(), server, seconds)
 
     def too_long(self, length: int) -> bool:
         """A request frame of ``length`` bytes is refused (its connection closed) if True."""
@@ -149,6 +150,16 @@ class WatchLimits:
         (CI's test loop on two cores), and only a flood needs its pumping paid for."""
         if self.charge_to is not None and self.violations:
             self.charge_to(threading.get_native_id())
+
+    def stalled(self, server: str, seconds: float) -> None:
+        """A client hung up on ``server`` with a request unanswered for ``seconds``
+        (proxy.STALL_SECONDS): the path to the server was too slow, not the client."""
+        with self._lock:
+            self.stalls.append((time.time(), server, seconds))
+
+    def stalls_since(self, since: float) -> list[tuple[float, str, float]]:
+        with self._lock:
+            return [s for s in self.stalls if s[0] >= since]
 
     def opened(self, link_id: int) -> None:
         with self._lock:

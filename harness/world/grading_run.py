@@ -48,7 +48,8 @@ class Grading:
         (each forwards to its server only), so a client picks among them and fails
         over exactly as it would among the servers themselves."""
         if not self._gateway:
-            self._gateway = [FaultProxy(servers=[s.id], limits=self.watch_limits)
+            self._gateway = [FaultProxy(servers=[s.id], limits=self.watch_limits,
+                                      notes_stalls=True)
                              for s in topology.SERVERS]
         return ",".join(p.address for p in self._gateway)
 

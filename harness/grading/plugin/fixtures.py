@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from harness import manifest
 from harness.ensemble import SERVING_MODES, Ensemble, EnsembleError, faultlock
 from harness.grading.plugin.messages import log_trace
 from harness.grading.plugin.options import lab_of
-from harness.grading.plugin.state import OUTPUT, run_state
+from harness.grading.plugin.state import OUTPUT, STARTED, run_state
 from harness.recipe import SESSION_TIMEOUT, close_quietly
 from harness.world import World, namespaces
 from harness.world.grading_run import Grading
@@ -88,6 +89,7 @@ def heal_if_broken(config) -> None:
 def _ensemble_lock(request):
     """Fault checks run alone (exclusive); every other check shares the ensemble."""
     state = run_state(request.config)
+    request.node.stash[STARTED] = time.time()
     lab = lab_of(request.node)
     if lab in state.hung_labs:
         # Hanging code would cost a full time limit per check: one is enough.

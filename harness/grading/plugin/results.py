@@ -28,7 +28,7 @@ from harness.grading.plugin.messages import (
     stacks_to_log,
 )
 from harness.grading.plugin.options import keep_the_alarm_for_the_main_thread, lab_of
-from harness.grading.plugin.state import RUN, RunState, run_state
+from harness.grading.plugin.state import RUN, STARTED, RunState, run_state
 from harness.sandbox.host import LearnerError, SandboxError
 from harness.sandbox.jail import JailError
 from harness.world.verdicts import CheckFailure
@@ -80,13 +80,24 @@ def judge(item, call, report) -> bool:
     said once before: its long text is a pointer to the first)."""
     state = run_state(item.config)
     exc = call.excinfo.value
-    broken = ""
-    if (isinstance(exc, CheckFailure) and lab_of(item)
-            and item.get_closest_marker("faults") is None):
+    broken = stalled = ""
+    breaks_nothing = lab_of(item) and item.get_closest_marker("faults") is None
+    if isinstance(exc, CheckFailure) and breaks_nothing:
         # A check that breaks nothing found the ensemble broken: what failed may have
         # gone with it. No verdict either way (and heal before the next check).
         broken = ensemble_trouble(item.config)
-    if broken:
+    if not broken and breaks_nothing and not isinstance(exc, INFRA_ERRORS):
+        stalled = stalled_beneath(state, item.stash.get(STARTED, call.start))
+    if stalled:
+        # A server (or the grader's proxy) left a request of the learner's client
+        # unanswered until kazoo gave the connection up: the machine's load, which the
+        # learner's code cannot cause through a check that breaks nothing. What failed
+        # may have failed of it (CI once lost a lab 4 check to a ConnectionLoss so).
+        report.workshop_status = scoring.INFRA
+        report.workshop_message = (f"Infrastructure: {stalled} during this check, which "
+                                   f"breaks nothing itself; no verdict. What the check "
+                                   f"saw: {plain_message(call.excinfo)}")
+    elif broken:
         report.workshop_status = scoring.INFRA
         report.workshop_message = (f"Infrastructure: the ensemble broke during this check "
                                    f"({broken}), which breaks nothing itself; no verdict. "
@@ -118,6 +129,21 @@ def judge(item, call, report) -> bool:
         if timed_out and lab_of(item):
             state.hung_labs.add(lab_of(item))
     return False
+
+
+def stalled_beneath(state: RunState, since: float) -> str:
+    """What the grader's gateway proxies saw of a stall since ``since`` (time.time()), in
+    words; '' if none (ensemble/proxy.py, STALL_SECONDS)."""
+    if state.grading is None:
+        return ""
+    stalls = state.grading.watch_limits.stalls_since(since)
+    if not stalls:
+        return ""
+    _, server, seconds = max(stalls, key=lambda s: s[2])
+    more = f" ({len(stalls)} connections so)" if len(stalls) > 1 else ""
+    return (f"the server at {server} left a request of the learner's client unanswered for "
+            f"{seconds:.1f} s, and kazoo gave the connection up{more}: the machine was too "
+            "loaded")
 
 
 class ResultRecorder:

@@ -24,6 +24,7 @@ class RunState:
 
 RUN = pytest.StashKey[RunState]()
 OUTPUT = pytest.StashKey[tuple]()       # on an item: (its lab's sandbox, output mark)
+STARTED = pytest.StashKey[float]()      # on an item: time.time() its fixtures began
 
 
 def run_state(config) -> RunState:
