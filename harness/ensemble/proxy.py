@@ -30,12 +30,9 @@ sees its connection die (ConnectionLoss), and its session lives on.
 
 With ``limits`` (a ``watch_limits.WatchLimits``, one per submission), the proxy
 also keeps count of the watches its connections hold on the servers, and
-closes a connection whose request would take the submission past its bound.
-It also notes a connection the client gave up while a request of it had gone
-unanswered for ``STALL_SECONDS`` (``limits.stalls``): on loopback a server answers
-in milliseconds, so that is a server or a grader too slow for the client's
-read timeout (a loaded machine), never the client's code, and the check it
-happened in gives no verdict (``grading/plugin/results.py``).
+closes a connection whose request would take the submission past its bound;
+``notes_stalls``: it notes a client that hangs up on a request unanswered for
+``STALL_SECONDS`` (a loaded machine, never the client's code: no verdict).
 """
 from __future__ import annotations
 
@@ -53,10 +50,8 @@ CREATE_TYPES = {1: "create", 15: "create2", 19: "createContainer", 21: "createTT
 _HEADER = struct.Struct(">i")
 MAX_FRAME = 64 * 1024 * 1024      # ZooKeeper's jute.maxbuffer is far smaller; guard only
 NOTIFICATION_XID = -1
-STALL_SECONDS = 0.4     # a request unanswered this long when its client hangs up: a stall.
-                        # kazoo sends a ping after a third of the session timeout of
-                        # silence and hangs up if it is not answered within another third
-                        # (0.67 s for the checks' 2 s sessions).
+STALL_SECONDS = 0.4     # unanswered this long when the client hangs up: a stall (kazoo
+                        # hangs up on a ping unanswered for 1/3 session: 0.67 s in checks)
 
 
 @dataclass
