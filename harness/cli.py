@@ -73,12 +73,14 @@ def cmd_lab(args) -> int:
 
 
 def cmd_starters(args) -> int:
-    """The starters from the solved notebooks, and every file labs.toml implies."""
+    """The starters from the solved notebooks, their pictures, and every file labs.toml
+    implies."""
     from harness import manifest
-    from harness.learner import starters
+    from harness.learner import pictures, starters
     from harness.tools import derived
     stale = starters.generate(manifest.SOLUTIONS, manifest.STARTERS, check=args.check)
     stale += derived.render(check=args.check)
+    stale += pictures.write(check=args.check)
     if args.check and stale:
         print("out of date with solutions/ and labs.toml: " + ", ".join(stale)
               + "\nrun: python -m harness starters")
@@ -270,7 +272,8 @@ def _ensemble_verbs(verb) -> None:
 def _learner_verbs(verb) -> None:
     p = verb("lab", cmd_lab, "JupyterLab on labs/, opening 00_start_here")
     p.add_argument("--port", type=int, default=8888)
-    p = verb("starters", cmd_starters, "write the starter notebooks (labs/) from solutions/")
+    p = verb("starters", cmd_starters, "write the starter notebooks (labs/) from solutions/, "
+                                       "and the notebooks' pictures")
     p.add_argument("--check", action="store_true", help="exit 1 if labs/ is out of date")
     p = verb("reset", cmd_reset, "a fresh starter for one lab (the learner's copy is kept beside)")
     p.add_argument("lab", help="lab1, lab2, ...")

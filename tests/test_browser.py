@@ -40,6 +40,11 @@ def jupyterlab(tmp_path):
     # solved notebooks must stay clean.
     work = tmp_path / "work"
     shutil.copytree(REPO / "solutions", work / "solutions")
+    yield from serve(tmp_path, work)
+
+
+def serve(tmp_path, work):
+    """JupyterLab with its root at ``work``; yields (its address, its token)."""
     port, token = free_port(), secrets.token_hex(16)
     log = open(tmp_path / "jupyter.log", "w")
     proc = subprocess.Popen(
@@ -125,3 +130,45 @@ def test_lab6_runs_in_a_browser_and_the_live_view_shows_the_late_write_refused(j
                               'svg g.write[data-accepted="false"]')
     assert "REFUSED" in text, text
     assert "c1 late" in svg
+
+
+@pytest.mark.parametrize("folder", ["labs", "solutions"])
+def test_every_notebooks_pictures_load_in_jupyterlab(tmp_path, folder):
+    """Each notebook's pictures (harness/learner/pictures) render in JupyterLab with its
+    root where a learner's is: the folder itself (``make lab`` serves labs/ only). A
+    picture JupyterLab cannot fetch or decode has no natural width."""
+    from playwright.sync_api import sync_playwright
+    work = tmp_path / folder
+    shutil.copytree(REPO / folder, work, ignore=shutil.ignore_patterns("wrong", "*.bak-*"))
+    notebooks = sorted(p.name for p in work.glob("*.ipynb"))
+    loaded = {}
+    for base, token in serve(tmp_path, work):
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--disable-background-networking", "--disable-component-update"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for name in notebooks:
+                page.goto(f"{base}/lab/tree/{name}?token={token}")
+                page.wait_for_selector(".jp-MarkdownCell", timeout=60_000)
+                images = page.locator(".jp-MarkdownCell .jp-RenderedMarkdown img")
+                page.wait_for_function("() => document.querySelectorAll("
+                                       "'.jp-MarkdownCell .jp-RenderedMarkdown img').length > 0",
+                                       timeout=60_000)
+                loaded[name] = []
+                for k in range(images.count()):
+                    img = images.nth(k)
+                    img.scroll_into_view_if_needed()
+                    img.evaluate("i => i.complete || new Promise(r => { i.onload = i.onerror "
+                                 "= r; })")
+                    loaded[name].append((img.get_attribute("alt"),
+                                         img.evaluate("i => i.naturalWidth")))
+                if name == notebooks[-1]:
+                    (REPO / "results").mkdir(exist_ok=True)
+                    img.screenshot(path=str(REPO / "results" / f"pictures-{folder}.png"))
+            browser.close()
+    assert sorted(loaded) == notebooks
+    assert all(loaded.values()), f"no picture in {[n for n, imgs in loaded.items() if not imgs]}"
+    broken = {n: [alt for alt, w in imgs if not w] for n, imgs in loaded.items()}
+    assert not any(broken.values()), \
+        f"pictures JupyterLab could not show: {({n: a for n, a in broken.items() if a})}"

@@ -6,4 +6,5 @@
     fencing    lab 6's experiment: a leader in a process of its own, to freeze
     imports    earlier labs imported from the learner's own saved notebooks
     starters   the starter notebooks made from the solved ones; a fresh one for a learner
+    pictures   the notebooks' pictures: SVG drawn from data, written beside the notebooks
 """

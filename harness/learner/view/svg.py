@@ -33,6 +33,7 @@ from harness.learner.view.svgkit import (
     esc,
     label_of,
     marker_id,
+    scope_of,
     token_detail,
     token_text,
 )
@@ -51,7 +52,7 @@ def render_svg(st: dict) -> str:
     if st.get("store") is not None:
         under += svgnotes.store_table(st["store"], lay.table_y, lay.width)
     under += svgnotes.caption(st, lay.changes, lay.caption_y, lay.width)
-    under += svgnotes.legend(lay.legend, lay.legend_y, lay.width)
+    under += svgnotes.legend(lay.legend, lay.legend_y, lay.width, lay.scope)
     return "".join([_frame(lay), _title(st["view"]), *_servers(st["servers"], lay.width),
                     *_election(st, lay), *_herd_arrows(st, lay), *_node_arrows(st, lay),
                     *_candidates(st, lay), *under, _error(st, lay), "</svg>"])
@@ -73,7 +74,8 @@ class Layout:
     caption_y: int
     legend_y: int         # ... then the legend
     legend: list          # its lines: (swatch, words)
-    heads: tuple          # the colours of the arrows drawn: one marker each
+    heads: tuple          # the colours of the arrows drawn: one marker each ...
+    scope: str            # ... its id ending with this view's own name (svgkit.scope_of)
 
 
 def layout(st: dict) -> Layout:
@@ -96,7 +98,7 @@ def layout(st: dict) -> Layout:
     height = legend_y + svgnotes.legend_height(items) + (14 if st.get("error") else 0)
     return Layout(width, height, x_of,
                   MARGIN + max(0, (row_w - 220) // 2) if n else MARGIN, 74, changes, gone,
-                  extra_h, table_y, caption_y, legend_y, items, heads)
+                  extra_h, table_y, caption_y, legend_y, items, heads, scope_of(st))
 
 
 def _drawn(st, x_of) -> dict:
@@ -123,7 +125,7 @@ def _gone_watches(arrows, x_of) -> dict[str, list[str]]:
 # --- the frame, the title, the servers --------------------------------------------------
 
 def _frame(lay: Layout) -> str:
-    heads = "".join(arrow_head(colour) for colour in lay.heads)
+    heads = "".join(arrow_head(colour, lay.scope) for colour in lay.heads)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="zk-liveview" '
             f'viewBox="0 0 {lay.width} {lay.height}" width="100%" '
             f'style="max-width:{lay.width}px" font-family="system-ui, -apple-system, '
@@ -183,13 +185,13 @@ def _election(st, lay: Layout) -> list[str]:
                  f'{n} child{"ren" if n != 1 else ""}</text>']
 
 
-def _arrow(a: dict, d: str, width: float = 2) -> str:
+def _arrow(a: dict, d: str, scope: str, width: float = 2) -> str:
     """One watch, from the watcher to what it watches; the marker is the head."""
     colour, dash = arrow_style(a)
     return (f'<path class="arrow" data-from="{esc(a["from"])}" data-to="{esc(a["to"])}" '
             f'data-kind="{a["kind"]}" data-source="{a["source"]}" d="{d}" stroke="{colour}" '
             f'stroke-width="{width}" fill="none"{dash} '
-            f'marker-end="url(#{marker_id(colour)})"/>')
+            f'marker-end="url(#{marker_id(colour, scope)})"/>')
 
 
 def _herd_arrows(st, lay: Layout) -> list[str]:
@@ -202,7 +204,7 @@ def _herd_arrows(st, lay: Layout) -> list[str]:
             continue
         x1 = lay.x_of[a["from"]] + BOX_W / 2
         x2 = lay.fx + 20 + (180 * (k + 0.5) / len(herd))
-        out.append(_arrow(a, f"M{x1:.0f},{ROW_Y} L{x2:.0f},{lay.fy + 36}", 1.6))
+        out.append(_arrow(a, f"M{x1:.0f},{ROW_Y} L{x2:.0f},{lay.fy + 36}", lay.scope, 1.6))
     return out
 
 
@@ -217,7 +219,7 @@ def _node_arrows(st, lay: Layout) -> list[str]:
         xs, xt = lay.x_of[a["from"]], lay.x_of[a["to"]]
         if xs == xt:
             out.append(_arrow(a, f"M{xs + 30},{ROW_Y} C{xs + 36},{ROW_Y - 34} "
-                                 f"{xs + 2},{ROW_Y - 34} {xs + 8},{ROW_Y - 2}"))
+                                 f"{xs + 2},{ROW_Y - 34} {xs + 8},{ROW_Y - 2}", lay.scope))
             continue
         left = xt < xs
         x1 = xs + BOX_W * (0.3 if left else 0.7)
@@ -225,7 +227,7 @@ def _node_arrows(st, lay: Layout) -> list[str]:
         span = abs(xs - xt) // (BOX_W + GAP)
         h = min(ROW_Y - lay.fy - 50, 34 + 18 * span)
         out.append(_arrow(a, f"M{x1:.0f},{ROW_Y} C{x1:.0f},{ROW_Y - h} {x2:.0f},{ROW_Y - h} "
-                             f"{x2:.0f},{ROW_Y - 2}"))
+                             f"{x2:.0f},{ROW_Y - 2}", lay.scope))
     return out
 
 

@@ -3,6 +3,7 @@ are written. Pure (no state is read here; ``svg`` and ``svgnotes`` pass it in).
 """
 from __future__ import annotations
 
+import hashlib
 import html
 
 from harness.recipe import sequence_of
@@ -56,13 +57,23 @@ def clip(text, n: int) -> str:
     return text if len(text) <= n else text[:n - 1] + "…"
 
 
-def marker_id(colour: str) -> str:
-    return "zkv-head-" + colour.lstrip("#")
+def scope_of(st: dict) -> str:
+    """A short name for one view's picture, the same for every render of that view: its
+    markers' ids end with it. Two views in one notebook are two inline SVGs in one page,
+    and an ``url(#id)`` finds the first element of that id in the whole page: with shared
+    ids, one view's arrows take their heads from the other view's SVG, and lose them
+    when that one is cleared or not rendered (lab 6 shows two views)."""
+    key = f"{st.get('election_path')}|{(st.get('view') or {}).get('session')}"
+    return hashlib.sha1(key.encode()).hexdigest()[:8]
 
 
-def arrow_head(colour: str) -> str:
+def marker_id(colour: str, scope: str = "") -> str:
+    return "zkv-head-" + colour.lstrip("#") + (f"-{scope}" if scope else "")
+
+
+def arrow_head(colour: str, scope: str = "") -> str:
     """The arrowhead of every arrow of one colour: an SVG marker at the watched end."""
-    return (f'<marker id="{marker_id(colour)}" viewBox="0 0 10 10" refX="9" refY="5" '
+    return (f'<marker id="{marker_id(colour, scope)}" viewBox="0 0 10 10" refX="9" refY="5" '
             f'markerWidth="7" markerHeight="7" orient="auto-start-reverse">'
             f'<path d="M0,0 L10,5 L0,10 z" fill="{colour}"/></marker>')
 

@@ -76,23 +76,39 @@ def _write_row(w: dict, y: int, width: int) -> str:
 
 # --- the caption: the notifications ---------------------------------------------------------
 
+def earlier(nt: dict, changes: list) -> tuple[int, int]:
+    """(changes, notifications) since the view opened that come before the ``changes``
+    listed. The caption shows them as one row above the listed ones, so that its rows
+    always add up to the total it states: past four changes, a total of every change
+    stood over rows of the last four only, which added up to less."""
+    seen = nt.get("changes_seen", len(nt["changes"]))
+    return seen - len(changes), nt["total"] - sum(ch["notifications"] for ch in changes)
+
+
 def caption_height(st: dict, changes: list) -> int:
-    return 92 + ROW_H * len(changes) + (18 if st["retired"] else 0)
+    rows = len(changes) + (earlier(st["notifications"], changes)[0] > 0)
+    return 92 + ROW_H * rows + (18 if st["retired"] else 0)
 
 
 def caption(st: dict, changes: list, y: int, width: int) -> list[str]:
-    """The count of the last failover, the total, the last changes, who holds no node."""
+    """The count of the last failover, the total, the changes (the earlier ones in one row,
+    then the last few), who holds no node."""
     y += 28
     out = [f'<line x1="{MARGIN}" x2="{width - MARGIN}" y1="{y - 18}" y2="{y - 18}" '
-           f'stroke="#e2e8f0"/>', _count_line(st["notifications"], len(changes), y)]
+           f'stroke="#e2e8f0"/>', _count_line(st["notifications"], changes, y)]
     y += 32
-    out += [_change_line(st, ch, y + 20 + ROW_H * k) for k, ch in enumerate(changes)]
+    rows = []
+    before, counted = earlier(st["notifications"], changes)
+    if before > 0:
+        rows.append(lambda row_y: _earlier_line(before, counted, row_y))
+    rows += [lambda row_y, ch=ch: _change_line(st, ch, row_y) for ch in changes]
+    out += [row(y + 20 + ROW_H * k) for k, row in enumerate(rows)]
     if st["retired"]:
-        out.append(_retired_line(st["retired"], y + 24 + ROW_H * len(changes)))
+        out.append(_retired_line(st["retired"], y + 24 + ROW_H * len(rows)))
     return out
 
 
-def _count_line(nt: dict, listed: int, y) -> str:
+def _count_line(nt: dict, changes: list, y) -> str:
     if not nt["available"]:
         head = "watch notifications: this kazoo version's connections cannot be counted"
         return f'<text x="{MARGIN}" y="{y}" font-size="13" fill="#64748b">{esc(head)}</text>'
@@ -105,18 +121,26 @@ def _count_line(nt: dict, listed: int, y) -> str:
             f'</text><text x="{MARGIN}" y="{y + 16}" font-size="11" fill="#64748b">'
             f'counted per session on their own clients (others on the ensemble do not '
             f'change it);</text><text x="{MARGIN}" y="{y + 30}" font-size="11" '
-            f'fill="#64748b">{esc(_total_words(nt, listed))}</text></g>')
+            f'fill="#64748b">{esc(_total_words(nt, changes))}</text></g>')
 
 
-def _total_words(nt: dict, listed: int) -> str:
-    """The total, said so that it reads as the sum of the rows: of the rows listed when
-    they are all there, else of every change since the view opened."""
+def _total_words(nt: dict, changes: list) -> str:
+    """The total, said as the sum of the rows under it: the rows listed when they are all
+    there, else every change since the view opened (the earlier ones in one row)."""
     seen, total = nt.get("changes_seen", len(nt["changes"])), nt["total"]
     counted = f"{total} notification{'' if total == 1 else 's'}"
-    if seen <= listed:
+    before = earlier(nt, changes)[0]
+    if before <= 0:
         return f"in the {seen} change{'' if seen == 1 else 's'} listed below: {counted} in all"
-    return (f"in all {seen} changes since the view opened: {counted} "
-            f"(the last {listed} changes are listed below)")
+    return f"in all {seen} changes since the view opened: {counted}, in the rows below"
+
+
+def _earlier_line(before: int, counted: int, y) -> str:
+    return (f'<text class="change earlier" data-notifications="{counted}" x="{MARGIN + 10}" '
+            f'y="{y}" font-size="12" fill="#94a3b8">{before} earlier '
+            f'change{"" if before == 1 else "s"}, not listed: '
+            f'<tspan font-weight="600">{counted}</tspan> '
+            f'notification{"" if counted == 1 else "s"}</text>')
 
 
 def _change_line(st, ch: dict, y) -> str:
@@ -130,8 +154,8 @@ def _change_line(st, ch: dict, y) -> str:
         extra = f" left, leader now {after}"
     cause = f"  [{ch['cause']}]" if ch.get("cause") else ""
     n = ch["notifications"]
-    return (f'<text x="{MARGIN + 10}" y="{y}" font-size="12" fill="#475569">'
-            f'{esc(what)} {esc(nodes)}{esc(extra)}{esc(cause)}: '
+    return (f'<text class="change" data-notifications="{n}" x="{MARGIN + 10}" y="{y}" '
+            f'font-size="12" fill="#475569">{esc(what)} {esc(nodes)}{esc(extra)}{esc(cause)}: '
             f'<tspan font-weight="600">{n}</tspan> notification{"" if n == 1 else "s"}'
             f'{"" if ch.get("settled", True) else " so far"}</text>')
 
@@ -155,7 +179,8 @@ def legend_items(st: dict, drawn: dict) -> list[tuple[str, str]]:
     if drawn.get("herd"):
         items.append(("herd", f"watches the children of {st['election_path']}"))
     if drawn.get("loop"):
-        items.append(("loop", "watches its own node: told if it is deleted"))
+        items.append(("loop", ("watches its own node: lab 5's leader, told at once if its "
+                               "node is deleted")))
     if drawn.get("suspended"):
         items.append(("suspended", "its client lost its connection (for now)"))
     if drawn.get("tokens"):
@@ -166,28 +191,45 @@ def legend_items(st: dict, drawn: dict) -> list[tuple[str, str]]:
 
 
 LEGEND_ROW_H, SWATCH_W = 20, 56
+HALF_ROW_CHARS = 50        # what fits beside a swatch in half the narrowest picture
+
+
+def _places(items: list) -> tuple[list[tuple[int, int]], int]:
+    """(column, row) of each legend line, and the rows: two lines a row, but a line too
+    long for half the width gets a row of its own (it ran into its neighbour)."""
+    places, row, col = [], 0, 0
+    for _, words in items:
+        wide = len(words) > HALF_ROW_CHARS
+        if wide and col:
+            row, col = row + 1, 0
+        places.append((col, row))
+        if wide or col:
+            row, col = row + 1, 0
+        else:
+            col = 1
+    return places, row + col
 
 
 def legend_height(items: list) -> int:
-    return 34 + LEGEND_ROW_H * ((len(items) + 1) // 2)
+    return 34 + LEGEND_ROW_H * _places(items)[1]
 
 
-def legend(items: list, y: int, width: int) -> list[str]:
+def legend(items: list, y: int, width: int, scope: str = "") -> list[str]:
     """Two columns of small swatches and their words, under a thin line."""
     col = (width - 2 * MARGIN) // 2
     out = [f'<g class="legend"><line x1="{MARGIN}" x2="{width - MARGIN}" y1="{y + 6}" '
            f'y2="{y + 6}" stroke="#e2e8f0"/>'
            f'<text x="{MARGIN}" y="{y + 22}" font-size="11" font-weight="600" '
            f'fill="#475569">How to read it</text>']
-    for k, (swatch, words) in enumerate(items):
-        x, row_y = MARGIN + (k % 2) * col, y + 42 + LEGEND_ROW_H * (k // 2)
-        out.append(_swatch(swatch, x, row_y)
+    for (swatch, words), (k, row) in zip(items, _places(items)[0]):
+        x, row_y = MARGIN + k * col, y + 42 + LEGEND_ROW_H * row
+        out.append(_swatch(swatch, x, row_y, scope)
                    + f'<text x="{x + SWATCH_W}" y="{row_y}" font-size="11" fill="#334155">'
                      f'{esc(words)}</text>')
     return out + ["</g>"]
 
 
-def _swatch(kind: str, x: int, y: int) -> str:
+def _swatch(kind: str, x: int, y: int, scope: str) -> str:
     """A small sample of what a legend line explains, at most ``SWATCH_W`` - 8 px wide, its
     text's baseline at ``y``."""
     if kind in ("leader", "claim", "suspended"):
@@ -200,12 +242,12 @@ def _swatch(kind: str, x: int, y: int) -> str:
         dash = ' stroke-dasharray="5 4"' if kind == "dashed" else ""
         return (f'<path d="M{x},{y - 4} L{x + 40},{y - 4}" stroke="{colour}" '
                 f'stroke-width="1.5" fill="none"{dash} '
-                f'marker-end="url(#{marker_id(colour)})"/>')
+                f'marker-end="url(#{marker_id(colour, scope)})"/>')
     if kind == "loop":
         return (f'<rect x="{x}" y="{y - 2}" width="40" height="6" rx="2" fill="{PLAIN_BOX[0]}" '
                 f'stroke="{PLAIN_BOX[1]}"/><path d="M{x + 20},{y - 2} C{x + 23},{y - 15} '
                 f'{x + 3},{y - 15} {x + 6},{y - 3}" stroke="{BLUE}" stroke-width="1.5" '
-                f'fill="none" marker-end="url(#{marker_id(BLUE)})"/>')
+                f'fill="none" marker-end="url(#{marker_id(BLUE, scope)})"/>')
     if kind == "token":
         return (f'<text x="{x}" y="{y}" font-size="10.5" fill="#475569">token '
                 f'<tspan font-family="{MONO}" font-weight="600" fill="#0f172a">n</tspan></text>')
