@@ -71,3 +71,18 @@ def set_solution_sources(nb: dict, sources: list[str]) -> None:
         raise ValueError(f"{len(sources)} sources for {len(cells)} solution cells")
     for cell, source in zip(cells, sources):
         cell["source"] = source
+
+
+def definition_of(path: Path, name: str) -> tuple[int, int, str] | None:
+    """(cell number, line, text) of the ``def name``/``class name`` line in the notebook's
+    solution cells, or None: where a failing check points a learner to look."""
+    try:
+        cells = solution_cells(path)
+    except NotebookError:
+        return None
+    for number, source in cells:
+        for line_no, line in enumerate(source.splitlines(), start=1):
+            words = line.strip().replace("(", " ").replace(":", " ").split()
+            if len(words) >= 2 and words[0] in ("def", "class") and words[1] == name:
+                return number, line_no, line.strip()
+    return None

@@ -32,7 +32,7 @@ With ``limits`` (a ``watch_limits.WatchLimits``, one per submission), the proxy
 also keeps count of the watches its connections hold on the servers, and
 closes a connection whose request would take the submission past its bound;
 ``notes_stalls``: it notes a client that hangs up on a request unanswered for
-``STALL_SECONDS`` (a loaded machine, never the client's code: no verdict).
+``STALL_SECONDS`` (a loaded machine: a ConnectionLoss it causes is no verdict).
 """
 from __future__ import annotations
 

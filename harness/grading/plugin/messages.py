@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import manifest, settings
+from harness import manifest, notebooks, settings
 from harness.grading.plugin.options import lab_of
 from harness.grading.plugin.state import run_state, sandbox_output
 from harness.sandbox.host import LearnerError, SandboxError
@@ -186,3 +186,45 @@ def _probe_note(sandbox, earlier) -> str:
                 f"lab {earlier.number} first (pytest checks -k {earlier.key}), then check this "
                 "lab again.")
     return ""
+
+
+def look_at(item, message: str) -> str:
+    """'  look at: <notebook>, cell N, line M: def sort_candidates(children):' for a failing
+    check whose message names a graded function of the lab (else the lab's candidate
+    class), when the message has no cell and line of its own; '' if said before in this
+    run (a repeated location is printed once)."""
+    lab = manifest.by_key(lab_of(item))
+    if lab is None or "where:" in message or "look at:" in message:
+        return ""
+    names = [n for n in lab.builds if re.search(rf"\b{re.escape(n)}\(", message)]
+    names += [lab.candidate] if lab.candidate else []
+    path = Path(item.config.getoption("submission")) / lab.notebook
+    for name in names:
+        found = notebooks.definition_of(path, name)
+        if found is None:
+            continue
+        cell, line, text = found
+        where = f"{lab.notebook}, cell {cell}, line {line}: {text}"
+        said = run_state(item.config).locations
+        if where in said:
+            return ""
+        said.add(where)
+        return f"\n  look at: {where}"
+    return ""
+
+
+def same_cause(item, message: str) -> str | None:
+    """A one-line message for a failure whose message repeats an earlier failure of the
+    same lab word for word (a NameError, a lab that cannot load): the learner reads the
+    cause once, in the first row; None for a message not seen before."""
+    lab = lab_of(item)
+    if (not lab or message.startswith("Not done yet")
+            or ("\n" not in message.strip() and len(message) <= 160)):
+        return None                     # short, or a starter's stub: said each time
+    seen = run_state(item.config).messages.setdefault(lab, {})
+    first = seen.get(message)
+    if first is None:
+        seen[message] = item.name
+        return None
+    line = (message.strip().splitlines() or [""])[0]
+    return f"The same cause as {first} (above): {line[:160]}"

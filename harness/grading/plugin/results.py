@@ -23,8 +23,10 @@ from harness.grading.plugin.messages import (
     quota_note,
     hang_where,
     log_trace,
+    look_at,
     plain_message,
     printed_by,
+    same_cause,
     stacks_to_log,
 )
 from harness.grading.plugin.options import keep_the_alarm_for_the_main_thread, lab_of
@@ -34,6 +36,9 @@ from harness.sandbox.jail import JailError
 from harness.world.verdicts import CheckFailure
 
 INFRA_ERRORS = (EnsembleError, SandboxError, JailError)
+# kazoo's errors of a connection the client gave up (ConnectionLoss's other name included)
+LOAD_ERRORS = {"ConnectionLoss", "ConnectionLossException", "ConnectionClosedError",
+               "SessionExpiredError", "OperationTimeoutError", "ConnectionDropped"}
 
 
 def is_check_fault(exc) -> bool:
@@ -86,13 +91,16 @@ def judge(item, call, report) -> bool:
         # A check that breaks nothing found the ensemble broken: what failed may have
         # gone with it. No verdict either way (and heal before the next check).
         broken = ensemble_trouble(item.config)
-    if not broken and breaks_nothing and not isinstance(exc, INFRA_ERRORS):
+    if (not broken and breaks_nothing and isinstance(exc, LearnerError)
+            and exc.type_name in LOAD_ERRORS):
         stalled = stalled_beneath(state, item.stash.get(STARTED, call.start))
     if stalled:
-        # A server (or the grader's proxy) left a request of the learner's client
-        # unanswered until kazoo gave the connection up: the machine's load, which the
-        # learner's code cannot cause through a check that breaks nothing. What failed
-        # may have failed of it (CI once lost a lab 4 check to a ConnectionLoss so).
+        # The learner's call failed of a lost connection, and a server (or the grader's
+        # proxy) had left a request of the learner's client unanswered until kazoo gave
+        # the connection up: the machine's load, which the learner's code cannot cause
+        # through a check that breaks nothing (CI once lost a lab 4 check so). Any other
+        # failure stands: under load a connection may drop and come back (kazoo keeps
+        # the session and its watches) without being the cause of what failed.
         report.workshop_status = scoring.INFRA
         report.workshop_message = (f"Infrastructure: {stalled} during this check, which "
                                    f"breaks nothing itself; no verdict. What the check "
@@ -118,17 +126,28 @@ def judge(item, call, report) -> bool:
         log_trace(item.config, item.nodeid, "".join(
             traceback.format_exception(type(exc), exc, call.excinfo.tb)))
     else:
-        report.workshop_status = scoring.FAILED
-        timed_out = isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout")
-        report.workshop_message = plain_message(call.excinfo) + quota_note(item)
-        if timed_out:
-            report.workshop_message += hang_where(item)
-        else:
-            report.workshop_message += earlier_lab_note(item)
-        report.workshop_message += printed_by(item)
-        if timed_out and lab_of(item):
-            state.hung_labs.add(lab_of(item))
+        verdict(item, call, report, state)
     return False
+
+
+def verdict(item, call, report, state) -> None:
+    """A failure of the learner's code: its message, where to look, what it printed."""
+    exc = call.excinfo.value
+    report.workshop_status = scoring.FAILED
+    timed_out = isinstance(exc, pytest.fail.Exception) and str(exc).startswith("Timeout")
+    said = plain_message(call.excinfo)
+    again = None if timed_out else same_cause(item, said)
+    if again is not None:           # said in full in the lab's first such row
+        report.workshop_message = again
+        return
+    report.workshop_message = said + look_at(item, said) + quota_note(item)
+    if timed_out:
+        report.workshop_message += hang_where(item)
+    else:
+        report.workshop_message += earlier_lab_note(item)
+    report.workshop_message += printed_by(item)
+    if timed_out and lab_of(item):
+        state.hung_labs.add(lab_of(item))
 
 
 def stalled_beneath(state: RunState, since: float) -> str:

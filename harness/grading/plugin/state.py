@@ -20,6 +20,8 @@ class RunState:
     heal_first: bool = False                            # heal before the next check
     infra_said: bool = False                            # the first infrastructure error said
     earlier_notes: dict = field(default_factory=dict)   # lab -> its note on earlier labs
+    messages: dict = field(default_factory=dict)        # lab -> {message: first check}
+    locations: set = field(default_factory=set)         # "look at" lines said
 
 
 RUN = pytest.StashKey[RunState]()
