@@ -6,7 +6,6 @@ Makefile calls nothing else. ``--help`` on any verb says what it takes.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -59,17 +58,10 @@ def cmd_compose(args) -> int:
 # --- the learner's side ---------------------------------------------------------------
 
 def cmd_lab(args) -> int:
-    """JupyterLab on labs/, opening 00_start_here (its terminal has this environment)."""
-    from harness import manifest
-    cmd = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={manifest.STARTERS}",
-           "--ip=127.0.0.1", f"--port={args.port}", "--no-browser",
-           "--ServerApp.default_url=/lab/tree/00_start_here.ipynb"]
-    if os.geteuid() == 0:
-        cmd.append("--allow-root")
-    # JupyterLab's terminal starts a login shell: put this environment's bin first, so
-    # that `pytest checks` there runs with kazoo and the harness.
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
-    os.execvpe(cmd[0], cmd, env)
+    """JupyterLab on labs/, opening 00_start_here; its terminal has this environment."""
+    from harness.learner import labserver
+    labserver.run(args.port)
+    return 0
 
 
 def cmd_starters(args) -> int:
