@@ -29,7 +29,7 @@ from pathlib import Path
 
 from harness import manifest, notebooks
 from harness.ensemble import Ensemble, faultlock
-from harness.learner import imports
+from harness.learner import experiments, imports
 
 _state: dict = {}
 
@@ -113,7 +113,23 @@ def start(lab_key: str, folder: str | os.PathLike | None = None):
     _record_runs()
     imports.install(_state["folder"])
     ens = ensemble()
-    return ens, client()
+    # The first cell run again: its last client goes (with its nodes and watches), as an
+    # experiment's do, instead of living on beside the new one.
+    with experiments.Experiment("workshop.start", client, keep=True) as run:
+        return ens, run.client()
+
+
+def experiment(name: str, keep: bool = False, clean=()) -> experiments.Experiment:
+    """``with workshop.experiment("herd") as run:``: a cell that can be run again.
+
+    Entering ends what the last run of ``name`` left (its candidates resign, its clients
+    stop, whatever the learner's code does) and deletes the ``clean`` path(s) of the
+    playground; ``run.client()`` makes a client and ``run.add(x)`` takes a candidate, a
+    live view or a proxy into the run. A block that raises ends the run: a failed cell
+    leaves nothing behind. With ``keep`` a block that ends well keeps what it made for
+    the cells after it (``run.end()`` ends it); without, it ends it too.
+    """
+    return experiments.Experiment(name, client, keep=keep, clean=clean)
 
 
 _clients: "weakref.WeakSet" = weakref.WeakSet()     # made by client() in this kernel

@@ -36,7 +36,8 @@ MAX_WORKERS = min(len(TEST_OFFSETS) + 1, len(settings.SIDE_OFFSETS))
 # measured on 2 cores; files not listed come after these, in their own order).
 LONGEST = ("test_checks_bite.py", "test_class.py", "test_batch.py", "test_attacks.py",
            "test_other_implementations.py", "test_platforms.py", "test_blame.py",
-           "test_notebooks.py", "test_view.py", "test_browser.py")
+           "test_notebooks.py", "test_experiments_run_again.py", "test_view.py",
+           "test_browser.py")
 
 
 ENTERED = "ZK_TEST_WORKER_ENSEMBLE"     # set in the worker once it points at its ensemble

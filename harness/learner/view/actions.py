@@ -10,9 +10,7 @@ are shared with everyone's graded checks.
 """
 from __future__ import annotations
 
-import collections
 import contextlib
-import logging
 import re
 import threading
 import time
@@ -20,6 +18,7 @@ import time
 from kazoo.exceptions import NoNodeError
 
 from harness.ensemble import SERVING_MODES, faultlock
+from harness.learner.experiments import resign_all, summary, swallow_callback_errors
 from harness.learner.view.model import foreign_label
 from harness.learner.view.notifications import Entry
 from harness.recipe import quiesce
@@ -30,34 +29,9 @@ CLOSE_WAIT = 5.0                   # how long close() waits for resign() and the
 _OPEN: list = []                   # open views of this process (see ``replace``)
 
 
-@contextlib.contextmanager
-def _swallow_callback_errors(clients):
-    """While the view closes: kazoo's "Exception in worker queue thread" records from
-    these clients' worker threads are collected (one short line each) instead of printed."""
-    threads = {w.ident for c in clients for w in getattr(c.handler, "_workers", ())}
-    swallowed: list = []
-
-    def keep(record):
-        if record.thread in threads and record.exc_info:
-            exc = record.exc_info[1]
-            swallowed.append(f"a watch callback raised {type(exc).__name__}")
-            return False
-        return True
-    logger = logging.getLogger("kazoo.handlers.threading")
-    logger.addFilter(keep)
-    try:
-        yield swallowed
-    finally:
-        logger.removeFilter(keep)
-
-
 def _say_swallowed(swallowed) -> None:
     """What close() ignored, in one line, never a traceback."""
-    seen = collections.Counter(swallowed)
-    parts = [what + (f" ({n} times)" if n > 1 else "") for what, n in seen.most_common(3)]
-    more = f", and {len(seen) - 3} more" if len(seen) > 3 else ""
-    print(f"LiveView closed. Ignored while your candidates stopped: "
-          f"{'; '.join(parts)}{more}.")
+    print(f"LiveView closed. Ignored while your candidates stopped: {summary(swallowed)}.")
 
 
 def _number(which) -> int | None:
@@ -302,7 +276,7 @@ class ActionsPart:
         with self._lock:
             entries = list(self._entries)
         clients = [e.client for e in entries]
-        with _swallow_callback_errors(clients) as swallowed:
+        with swallow_callback_errors(clients) as swallowed:
             try:
                 self._stop_candidates(entries, swallowed)
                 quiesce(clients, timeout=CLOSE_WAIT, strict=False)
@@ -320,19 +294,8 @@ class ActionsPart:
     @staticmethod
     def _stop_candidates(entries, swallowed) -> None:
         """resign() every candidate, the last to join first, in one bounded helper thread."""
-        def run():
-            for e in reversed(entries):
-                if e.candidate is None:
-                    continue
-                try:
-                    e.candidate.resign()
-                except Exception as exc:     # the learner's resign(): reported in one line
-                    swallowed.append(f"{e.label}.resign() raised {type(exc).__name__}")
-        t = threading.Thread(target=run, name="liveview-close", daemon=True)
-        t.start()
-        t.join(CLOSE_WAIT)
-        if t.is_alive():
-            swallowed.append(f"a resign() had not returned after {CLOSE_WAIT:.0f} s")
+        resign_all([(e.label, e.candidate) for e in reversed(entries) if e.candidate is not None],
+                   CLOSE_WAIT, swallowed)
 
     def _close_client(self, client):
         try:
