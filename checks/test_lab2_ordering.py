@@ -271,7 +271,10 @@ def fail(case, blame, what, rule=""):
 
 def check_numbers(lab, cases, replay, rule):
     for nm, want in cases:
-        got = call(lab.sequence_number, nm)
+        try:
+            got = call(lab.sequence_number, nm)
+        except CheckFailure as e:           # it raised: the rule says what it missed
+            raise CheckFailure(f"{e}\n  {rule}\n{replay}") from None
         expect(got == want and isinstance(got, int),
                f"sequence_number({nm!r}) returned {short(got)}; expected {want}. {rule}\n{replay}")
 
@@ -392,23 +395,53 @@ def run(case, fn, *args):
 
 
 def order_hint(case, got) -> str:
-    """What a wrong candidate order looks like it did."""
+    """What a wrong candidate order looks like it did: only what ``got`` verifiably is.
+
+    Three orders a learner plausibly writes: the names as text, the plain signed
+    number, the number read as unsigned. On some children two of them agree (past
+    the wrap, 'c0-..-n_-2119449482' < 'worker-..-n_2009537562' both as text and as
+    signed numbers): then the hint names every order that fits, never one guess (a
+    learner sorting by the signed number was once told "the names sorted as text").
+    """
     want, number = case.want, case.number
     if not isinstance(got, list) or not all(isinstance(x, str) for x in got):
         return " Return a list of the children's names."
-    if set(got) == set(want) and len(got) == len(want):
-        if got == sorted(want) or got == sorted(case.children):
-            return " Your order is the names sorted as text; sort by the parsed number instead."
-        if got == sorted(want, key=number.get):
-            first, oldest = got[0], want[0]
-            two = (f": {number[first]} would lead while {number[oldest]}, made before it and "
-                   f"still alive, leads too: two leaders" if first != oldest else "")
-            return (f" Your order is by the plain signed number. Past the wrap the newest "
-                    f"candidates carry the smallest numbers{two}. {RFC1982}")
-        if got == sorted(want, key=lambda x: number[x] % SERIAL):
-            return (" Your order reads the numbers as unsigned: right across 2147483647 -> "
-                    f"-2147483648, wrong across -1 -> 0. {RFC1982}")
+    if set(got) != set(want) or len(got) != len(want):
         return ""
+    fits = []
+    if got == sorted(want) or got == sorted(case.children):
+        fits.append("text")
+    if got == sorted(want, key=number.get):
+        fits.append("signed")
+    if got == sorted(want, key=lambda x: number[x] % SERIAL):
+        fits.append("unsigned")
+    if got == sorted(want, key=lambda x: x.rsplit(MARKER, 1)[1]):
+        fits.append("suffix")
+    if fits == ["suffix"]:
+        return (" Your order is the text after '-n_' sorted as text: a minus sign sorts "
+                "before the digits, and '-000000002' before '-000000001', so the wrapped "
+                f"(negative) numbers come out in the wrong order. {RFC1982}")
+    if fits == ["text"]:
+        return " Your order is the names sorted as text; sort by the parsed number instead."
+    if fits == ["signed"]:
+        first, oldest = got[0], want[0]
+        two = (f": {number[first]} would lead while {number[oldest]}, made before it and "
+               f"still alive, leads too: two leaders" if first != oldest else "")
+        return (f" Your order is by the plain signed number. Past the wrap the newest "
+                f"candidates carry the smallest numbers{two}. {RFC1982}")
+    if fits == ["unsigned"]:
+        return (" Your order reads the numbers as unsigned: right across 2147483647 -> "
+                f"-2147483648, wrong across -1 -> 0. {RFC1982}")
+    if fits:
+        said = {"text": "the names sorted as text", "signed": "the plain signed numbers",
+                "unsigned": "the numbers read as unsigned",
+                "suffix": "the text after '-n_' sorted as text"}
+        names = [said[f] for f in fits]
+        both = ", ".join(names[:-1]) + " and " + names[-1]
+        return (f" Your order is {both} alike (on these children those orders agree), and "
+                f"none of them is creation order: past the wrap the newest candidates carry "
+                f"the smallest numbers. {RFC1982}")
+    return ""
     missing = [x for x in want if x not in got]
     extra = [x for x in got if x not in want]
     parts = []
@@ -533,6 +566,9 @@ def check_predecessors(lab, case, rule=""):
         hint = ""
         if raised is None and i >= 2 and got == case.want[0]:
             hint = " You returned the first one (the leader); the predecessor is the one just before you."
+        elif raised is None and i + 1 < len(case.want) and got == case.want[i + 1]:
+            hint = (" You returned the candidate made just after it; the predecessor is the "
+                    "one just before.")
         elif stray:
             hint = f" {case.label(got)} is not a candidate: {case.why_not[got]}."
         elif sorted(case.want, key=case.number.get) != case.want:

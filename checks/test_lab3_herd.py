@@ -33,6 +33,7 @@ from harness.world.elections import (
     session_ids,
     settle,
     smallest,
+    watch_mark,
 )
 from harness.world.verdicts import CheckFailure, expect
 
@@ -78,9 +79,10 @@ def test_leadership_passes_in_order_through_failovers(world, election, rng):
     expect_single_leader(world, cands, alive[0], 5)
     for k in range(min(4, n - 1)):
         gone = alive.pop(0)
+        mark = watch_mark(world, alive[0])
         gone.resign()
         expect(not gone.is_leader, f"After resign(), is_leader must be False ({gone.label}).")
-        expect_single_leader(world, cands, alive[0], 3,
+        expect_single_leader(world, cands, alive[0], 3, mark=mark,
                              after=f"Failover {k + 1}: the leader resigned. ")
         flags = alive[0].elected_flags
         expect(flags == [True],

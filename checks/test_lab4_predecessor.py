@@ -40,7 +40,9 @@ from harness.world.elections import (
     session_ids,
     settle,
     smallest,
+    watch_mark,
 )
+from harness.world.diagnoses import name
 from harness.world.joins import times
 from harness.world.verdicts import CheckFailure, expect
 
@@ -62,42 +64,67 @@ def expect_chain(world, cands, context=""):
     sids = session_ids(clients_of(cands))
     nodes = {id(c): c.node for c in cands}
     order = sorted(zip(cands, sids), key=lambda cs: seq(nodes[id(cs[0])]))
+    leader = order[0][0]
+    by_path = {server_path(world, nodes[id(c)]): c for c, _ in order}
+
+    def called(c):
+        return name(c, nodes[id(c)])
+
+    def watched(held):
+        """The watched paths as the learner knows them: candidates by name."""
+        if not held:
+            return "no node"
+        known = [called(by_path[p]) for p in sorted(held) if p in by_path]
+        rest = listed(world, {p for p in held if p not in by_path})
+        return ", ".join(known + ([rest] if rest != "no watch" else []))
 
     def wrong():
         table = world.ensemble.watches_by_session()
-        problems = []
+        problems, on_leader = [], 0
         prev = None
         for c, sid in order:
             held = table.get(sid, set())
             watching = c.watching
             if prev is None:
                 if held:
-                    problems.append(f"the leader {c.label} still watches {listed(world, held)}")
+                    problems.append(f"the leader {called(c)} still watches {watched(held)}")
                 if watching is not None:
-                    problems.append(f"the leader {c.label} reports watching={watching!r} (should be None)")
+                    problems.append(f"the leader {called(c)} reports watching={watching!r} "
+                                    "(should be None)")
             else:
                 want = server_path(world, nodes[id(prev)])
                 if held != {want}:
-                    problems.append(f"{c.label} should hold exactly one watch, on "
-                                    f"{learner_path(world, want)} (its "
-                                    f"predecessor); the server lists {listed(world, held)}")
+                    if held == {server_path(world, nodes[id(leader)])}:
+                        on_leader += 1
+                        problems.append(f"{called(c)} watches {called(leader)}, the leader; it "
+                                        f"should watch {called(prev)}, the one just before it")
+                    else:
+                        problems.append(f"{called(c)} watches {watched(held)} on the servers; "
+                                        f"it should watch {called(prev)}, the one just before it")
                 if watching != nodes[id(prev)]:
-                    problems.append(f"{c.label} reports watching={watching!r}, its predecessor "
-                                    f"is {nodes[id(prev)]!r}")
+                    problems.append(f"{called(c)} reports watching={watching!r}; the node just "
+                                    f"before it is {called(prev)}'s, {nodes[id(prev)]!r}")
             prev = c
-        return problems
+        return problems, on_leader
 
-    if wait_until(lambda: not wrong(), 3) is None:
-        problems = wrong()
+    if wait_until(lambda: not wrong()[0], 3) is None:
+        problems, on_leader = wrong()
         leaked = any("(deleted" in p for p in problems)
+        if on_leader:
+            advice = ("You watch the leader: when it goes, every candidate wakes at once (the "
+                      "herd of lab 3). Watch only the node just before yours (your "
+                      "predecessor), with a data read (zk.get(pred, watch=...)).")
+        elif leaked:
+            advice = ("A watch on a node that no longer exists has leaked: it was set on a path "
+                      "that is gone (exists() with a watch on a missing node, or a watch never "
+                      "removed). Use zk.get(pred, watch=...), which raises NoNodeError and sets "
+                      "nothing.")
+        else:
+            advice = ("Watch only the node just before yours, with a data read "
+                      "(zk.get(pred, watch=...)).")
+        more = f" (and {len(problems) - 4} more)" if len(problems) > 4 else ""
         raise CheckFailure(f"{context}The servers' watch lists (wchc) do not show the chain: "
-                           + "; ".join(problems[:4]) + ". "
-                           + ("A watch on a node that no longer exists has leaked: it was set on "
-                              "a path that is gone (exists() with a watch on a missing node, or "
-                              "a watch never removed). Use zk.get(pred, watch=...), which raises "
-                              "NoNodeError and sets nothing." if leaked else
-                              "Watch only the node just before yours, with a data read "
-                              "(zk.get(pred, watch=...))."))
+                           + "; ".join(problems[:4]) + f"{more}. " + advice)
 
 
 def test_exactly_one_leader_the_smallest(world, election, rng):
@@ -135,14 +162,17 @@ def test_leadership_passes_in_order_through_failovers(world, election, rng):
     expect_single_leader(world, cands, alive[0], 5)
     # a middle candidate leaves first: its successor must set a NEW watch on the node before it
     middle = alive.pop(rng.randint(1, len(alive) - 2))
+    middle_seq = seq(middle.node)
     middle.resign()
-    expect_single_leader(world, cands, alive[0], 3,
+    expect_single_leader(world, cands, alive[0], 3, gone_seq=middle_seq,
                          after=f"{middle.label} (not the leader) resigned; the leader must not change. ")
     for k in range(min(4, len(alive) - 1)):
         gone = alive.pop(0)
+        mark = watch_mark(world, alive[0])
         gone.resign()
         expect(not gone.is_leader, f"After resign(), is_leader must be False ({gone.label}).")
-        expect_single_leader(world, cands, alive[0], 3, after=f"Failover {k + 1}: the leader resigned. ")
+        expect_single_leader(world, cands, alive[0], 3, mark=mark,
+                             after=f"Failover {k + 1}: the leader resigned. ")
         flags = alive[0].elected_flags
         expect(flags == [True],
                f"Failover {k + 1}: {alive[0].label} leads, but its on_elected calls saw "
@@ -160,17 +190,18 @@ def test_server_sees_one_watch_each_on_the_predecessor(world, election, rng):
     zks = world.clients(n)
     cands = build(world, RECIPE, zks, n)
     expect_single_leader(world, cands, smallest(cands), 5)
-    expect_chain(world, cands)
-    # children watches are not in wchc: change the children and see who is told
+    # Children watches are not in wchc: change the children and see who is told. First,
+    # so that a candidate watching the children is told so, not only "no watch listed".
     sids = session_ids(zks)
     before = settle(world, zks, sids)
     world.observer.create(f"{election}/visitor-n_", ephemeral=True, sequence=True)
     got = delivered(before, settle(world, zks, sids))
-    woke = [c.label for c, s in zip(cands, sids) if got[s]]
+    woke = [name(c) for c, s in zip(cands, sids) if got[s]]
     expect(not woke,
            f"A new child appeared under the election path (it changes nobody's predecessor) and "
-           f"the server notified {woke}: they watch the election's children. Read the children "
-           "WITHOUT a watch; watch only the predecessor.")
+           f"the server notified {', '.join(woke)}: you watch the election's children. Read the "
+           "children WITHOUT a watch; watch only the predecessor.")
+    expect_chain(world, cands)
 
 
 @pytest.mark.faults
@@ -385,7 +416,8 @@ def test_vanished_predecessor_race(world, election, rng, case):
         expect_watches(world, racer_sid, set(), "the racer, which now leads", context=after)
         return
     leader_node = leader.node
-    expect_single_leader(world, [leader, racer], leader, 3, after=after)
+    expect_single_leader(world, [leader, racer], leader, 3, after=after,
+                         gone_seq=max(seq(d) for d in doomed))
     if not wait_until(lambda: racer.watching == leader_node, 3):
         raise CheckFailure(after + f"The racer should now watch {leader_node} (the leader's node, "
                                    f"just before its own); watching is {racer.watching!r}.")

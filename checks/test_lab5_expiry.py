@@ -23,7 +23,11 @@ def test_an_expired_leader_gives_way_and_takes_part_again(world):
         cand.start()
         cands.append(cand)
         if i == 0:
-            expect(wait_until(lambda: cand.is_leader, 5), "The first candidate never led.")
+            expect(wait_until(lambda: cand.is_leader, 5),
+                   "The first candidate, alone in the election, never led (within 5 s of "
+                   "start()). Nobody else will join before it leads, so no watch will fire: "
+                   "decide right after creating your node (read the children and lead if "
+                   "yours is first), not only once the children change.")
     c0, c1, c2 = cands
     observer = world.observer
     old_session, old_node = zks[0].session_id, c0.node
@@ -65,10 +69,12 @@ def test_an_expired_leader_gives_way_and_takes_part_again(world):
         stat = observer.exists(node)
         return stat is not None and stat.ephemeralOwner == sid
 
-    expect(wait_until(rejoined, 5),
-           f"After its session expired, the old leader did not take part again with a new node "
-           f"of its new session within 5 s (node={c0.node!r}, old node={old_node!r}). When "
-           f"kazoo reports CONNECTED with a new session, volunteer again.")
+    if not wait_until(rejoined, 5):
+        raise CheckFailure(
+            f"After its session expired, the old leader did not take part again with a new "
+            f"node of its new session within 5 s (node={c0.node!r}, old node={old_node!r})."
+            + (world.stuck_in_listener() or " When kazoo reports CONNECTED with a new "
+               "session, volunteer again."))
     observer.sync(ELECTION)
     children = observer.get_children(ELECTION)
     mine = c0.node.rsplit("/", 1)[1]

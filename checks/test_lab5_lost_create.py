@@ -47,11 +47,17 @@ def test_a_lost_create_leaves_exactly_one_node_found_by_its_guid(world):
 
     settled = wait_until(one_node, 2) and holds_for(one_node, 0.7)
     owned = owned_children(observer, ELECTION, session)
+    guids = {child.rsplit("-n_", 1)[0] for child in owned}
     expect(len(owned) <= 1,
            f"After a connection loss during its create, the candidate's session owns "
            f"{len(owned)} nodes: {owned}. The first create did succeed on the server (only "
-           f"its reply was lost), and the session lived on. Look for your guid among the "
-           f"children (find_own) before creating again.")
+           f"its reply was lost), and the session lived on. "
+           + ("Look for your guid among the children (find_own) before creating again."
+              if len(guids) == 1 else
+              "The other node carries a new guid: your code volunteered anew, as if the "
+              "session were lost. A lost connection (SUSPENDED) keeps the session and its "
+              "node: once CONNECTED again, find your own node by its guid (find_own); only "
+              "LOST means the node is gone."))
     expect(settled,
            f"The create that lost its reply made {created}, and that node is the "
            f"candidate's; but the candidate's session now owns {owned}.")

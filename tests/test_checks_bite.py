@@ -1,4 +1,5 @@
-"""Proof that the checks bite: the starter scores zero, every wrong solution is caught.
+"""Proof that the checks bite: the starter scores zero, every wrong solution is caught,
+and the first failing row a learner meets says its declared FIRST_WORDS.
 
 (The solutions scoring full marks is `make test`'s second tier,
 `pytest checks --submission solutions`.) The wrong solutions live in
@@ -49,6 +50,15 @@ def test_each_wrong_solution_still_applies_to_the_solution(wrong: Path, tmp_path
     assert text.lstrip().startswith('"""'), f"{wrong.name}: start with a docstring naming the mistake"
 
 
+@pytest.mark.parametrize("wrong", WRONG, ids=[p.stem for p in WRONG])
+def test_each_wrong_solution_declares_what_its_first_message_says(wrong: Path):
+    """FIRST_WORDS: the words (the learner's terms for the mistake: "predecessor",
+    "re-arm", "SUSPENDED") that the first failing row must contain."""
+    words = mutants.first_words(wrong)
+    assert words and all(isinstance(w, str) and w.strip() for w in words), \
+        f"{wrong.name}: declare FIRST_WORDS, the words its first failing row must say"
+
+
 def test_every_lab_has_wrong_solutions_in_the_suite():
     labs = {manifest.lab_of_wrong(p).key for p in WRONG}
     assert labs == {lab.key for lab in manifest.labs()}, labs
@@ -62,3 +72,8 @@ def test_wrong_solution_is_caught_by_its_labs_checks(wrong: Path):
     assert run["results"] is not None, run["output"][-3000:]
     mutants.record_caught(wrong, names)
     assert names, f"{wrong.name} ({mutants.mistake_of(wrong)}) passes every check of its lab"
+    # The first failing row names the mistake (issue 28), not only what was observed.
+    first = mutants.first_failure(run["results"])
+    missing = mutants.misses(mutants.first_words(wrong), first)
+    assert not missing, (f"{wrong.name} ({mutants.mistake_of(wrong)}): its first failing row, "
+                         f"{first['name']}, does not say {missing}:\n{first['message']}")

@@ -199,6 +199,18 @@ class Server(RaceOps):
         found = [running_where(f) for ident, f in frames.items() if ident != here]
         return sorted({w for w in found if w})
 
+    def op_listener_where(self):
+        """Where kazoo's connection thread is inside the learner's code ('' if it is not):
+        a state listener runs on that thread, and one that calls ZooKeeper or waits there
+        stops every reply and state change of its client. For a failure's message only."""
+        for frame in sys._current_frames().values():
+            files = [f.filename.replace("\\", "/") for f in traceback.extract_stack(frame)]
+            if any(f.endswith("kazoo/protocol/connection.py") for f in files):
+                where = running_where(frame)
+                if where:
+                    return where
+        return ""
+
     def op_seed(self, seed):
         """Start a check: its seed for the randomness of the code run here."""
         seed_randomness(str(seed))

@@ -48,6 +48,32 @@ def mutations_of(source: str) -> list[tuple[str, str]] | None:
     return None
 
 
+def first_words(path: Path) -> tuple[str, ...]:
+    """The FIRST_WORDS of a wrong solution: what the first failing row a learner sees
+    must say (case aside) so that it names the mistake, not only a symptom."""
+    try:
+        tree = ast.parse(Path(path).read_text())
+    except SyntaxError:
+        return ()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", "") == "FIRST_WORDS"
+                                                for t in node.targets):
+            return tuple(ast.literal_eval(node.value))
+    return ()
+
+
+def first_failure(results: dict) -> dict | None:
+    """The first failing check of a grading, as the learner meets it (the run's order:
+    the score table's first row, the first failure pytest prints)."""
+    return next((c for c in results.get("checks", []) if c["status"] == "failed"), None)
+
+
+def misses(words: tuple[str, ...], check: dict | None) -> list[str]:
+    """The declared words that the check's message does not contain."""
+    text = (check or {}).get("message", "").lower()
+    return [w for w in words if w.lower() not in text]
+
+
 def mistake_of(path: Path) -> str:
     """The first line of a wrong solution's docstring: the mistake, in words."""
     text = Path(path).read_text()
@@ -110,7 +136,8 @@ def caught_by(wrong_file: Path, seed: int | None = None) -> tuple[list[str], dic
 
 def report(files: list[Path], runs: int = 1, log=print) -> int:
     """Grade each wrong solution ``runs`` times (a fresh seed each); say what caught it.
-    1 if one run of one of them was caught by nothing."""
+    1 if one run of one of them was caught by nothing, or its first failing row did not
+    say its FIRST_WORDS."""
     import random
     uncaught = 0
     for f in files or sorted(WRONG.glob("lab*.py")):
@@ -121,7 +148,12 @@ def report(files: list[Path], runs: int = 1, log=print) -> int:
             if run["results"] is None:
                 log(f"{f.name}: the checks did not run (seed {seed})\n{run['output'][-2000:]}")
             elif names:
-                caught += 1
+                first = first_failure(run["results"])
+                missing = misses(first_words(f), first)
+                caught += not missing
+                if missing:
+                    log(f"{f.name}: its first failing row ({first['name']}, seed {seed}) does "
+                        f"not say {missing}:\n    {first['message'][:600]}")
             else:
                 log(f"{f.name}: caught by nothing with seed {seed}")
             if runs == 1 and names:

@@ -28,6 +28,7 @@ from harness.ensemble import EnsembleError
 from harness.ensemble.fourlw import WATCH_NOTIFICATION_COUNTERS as WATCH_COUNTERS
 from harness.recipe import ELECTION, sequence_of
 from harness.waits import wait_until
+from harness.world.diagnoses import extra_leaders, name
 from harness.world.verdicts import CheckFailure, expect
 
 _CONS = re.compile(r"recved=(\d+),sent=(\d+),sid=0x([0-9a-f]+)")
@@ -113,19 +114,25 @@ def describe(cands):
     return ", ".join(parts)
 
 
-def expect_single_leader(world, cands, expected, deadline, after=""):
+def expect_single_leader(world, cands, expected, deadline, after="", gone_seq=None, mark=None):
     """Wait for ``expected`` to be the only leader, then make sure it stays so.
 
     "Stays" is checked after ``world.quiesce``: once every notification has
     been handled, a second leader that a watch callback would make has been made.
+    On failure the message adds what the evidence shows of the cause
+    (``diagnoses``): ``gone_seq``, the sequence number of the node that just went;
+    ``mark``, ``diagnoses.watch_mark(world, expected)`` taken before it went.
     """
     ok = wait_until(lambda: leaders(cands) == [expected], deadline)
     if not ok:
         now = leaders(cands)
+        why = extra_leaders(cands, expected, now, gone_seq)
+        if expected not in now:
+            why += not_notified(world, expected, mark)
         raise CheckFailure(
             f"{after}Expected exactly one leader, {expected.label} (sequence number "
             f"{seq(expected.node)}, the smallest left), within {deadline:.0f} s; "
-            f"is_leader is True for {[c.label for c in now] or 'nobody'}. "
+            f"is_leader is True for {[c.label for c in now] or 'nobody'}.{why} "
             f"Candidates: {describe(cands)}.")
     world.quiesce(clients_of(cands))
     now = leaders(cands)
@@ -236,15 +243,18 @@ def expect_resign_idempotent_and_final(world, cands, election):
     after = quitter.attrs("is_leader", "watching")
     expect(not after["is_leader"] and after["watching"] is None,
            f"After resign(), is_leader should be False and watching None; got "
-           f"{after['is_leader']!r} and {after['watching']!r}.")
+           f"{after['is_leader']!r} and {after['watching']!r}. A candidate that has resigned "
+           "takes no part any more: it watches nothing, and a watch it set before must "
+           "find it gone and do nothing.")
     # Let the quitter's successor handle its notification before the leader goes: else
     # whether it has set its next watch yet would be a race, not the learner's code.
     world.quiesce(clients_of(cands))
+    rest = [c for c in order if c not in (order[0], quitter)]
+    mark = watch_mark(world, rest[0])
     order[0].resign()                        # fires the quitter's old watch, if it is still there
     order[0].resign()
     expect(not order[0].is_leader, "After the leader's resign(), its is_leader must be False.")
-    rest = [c for c in order if c not in (order[0], quitter)]
-    expect_single_leader(world, cands, rest[0], 3,
+    expect_single_leader(world, cands, rest[0], 3, mark=mark,
                          after="The leader and the next in line both resigned; the one after them should lead. ")
     expect(not quitter.elected_flags and not quitter.is_leader,
            "A candidate that had resigned was told it leads (on_elected called): after resign() "
@@ -273,3 +283,34 @@ def leaked_watch_words(gone) -> str:
             "its node is deleted - stays on the server until that path is created again. "
             "Watch the predecessor with zk.get(pred, watch=...), a one-shot watch that is "
             "used up when the node goes, and set no new watch once you have resigned.")
+
+
+def watch_mark(world, cand):
+    """What the servers have sent ``cand``'s session so far, before a change that should
+    notify it (``not_notified``). None when it cannot be read."""
+    try:
+        sid = session_ids(clients_of([cand]))[0]
+        return sid, notification_counts(world.ensemble, [sid])
+    except Exception:           # evidence only: a check never stops for want of it
+        return None
+
+
+def not_notified(world, cand, mark) -> str:
+    """A sentence when ``cand``'s session got no notification at all since ``mark``:
+    it held no watch that the change fires (verified on the servers, from `cons`)."""
+    if mark is None:
+        return ""
+    sid, before = mark
+    try:
+        now = notification_counts(world.ensemble, [sid])
+    except Exception:
+        return ""
+    if before.get(sid) is None or now.get(sid) is None or before.conns.get(sid) != now.conns.get(sid):
+        return ""                       # not readable, or a new connection: no claim
+    if now[sid] - before[sid] != 0:
+        return ""
+    who = name(cand)
+    return (f" {who[:1].upper()}{who[1:]} was not notified of that change at all: the servers sent its "
+            "session no notification since, so it held no watch that the change fires. A "
+            "ZooKeeper watch fires once: each time it fires, your callback must set the next "
+            "one (re-arm it).")

@@ -166,6 +166,20 @@ class World(GraderReads):
         from harness.world.elections import expect_single_leader
         expect_single_leader(self, cands, expected, deadline, after)
 
+    def stuck_in_listener(self) -> str:
+        """A sentence when kazoo's connection thread is inside the learner's code (a state
+        listener that blocks it), as the lab's sandbox says; else ''. Message only."""
+        try:
+            where = self.sandbox.request("listener_where", timeout=3)
+        except Exception:       # a sandbox that cannot say: no claim
+            return ""
+        if not isinstance(where, str) or not where:
+            return ""
+        return (f" kazoo's connection thread is inside your code, at {where[:300]}: a state "
+                "listener runs on that thread, and while it calls ZooKeeper or waits there, "
+                "no reply and no state change reaches your client. Let the listener only "
+                "note the state and wake your own thread.")
+
     def quiesce(self, things, rounds: int = 2, timeout: float = 5.0) -> None:
         """Return once every notification the servers owed these clients (or candidates'
         clients) has been handled by the learner's callbacks, in each sandbox."""

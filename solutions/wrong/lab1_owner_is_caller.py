@@ -1,4 +1,6 @@
 """owner_session() returns the asking client's own session id instead of the node's owner."""
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('ephemeralOwner',)
 
 
 def register(zk, path, data=b""):

@@ -1,4 +1,6 @@
 """register() creates the parent folder with create() every time, so a second node in an existing folder fails."""
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('NodeExistsError',)
 
 
 def register(zk, path, data=b""):

@@ -1,4 +1,6 @@
 """register() creates a persistent node (ephemeral=True forgotten)."""
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('ephemeral=True',)
 
 
 def register(zk, path, data=b""):

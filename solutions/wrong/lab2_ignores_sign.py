@@ -1,4 +1,6 @@
 """sequence_number() drops the minus sign of a wrapped (negative) number."""
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('minus sign',)
 MUTATIONS = [
     ('    _guid, marker, suffix = name.rpartition(MARKER)\n'
      '    try:\n'

@@ -1,4 +1,6 @@
 """sequence_number() returns int() of whatever follows the last '-n_', so '+000000042', ' 0000000042', '0_000000042' or '42', which ZooKeeper never writes, are taken for candidates."""
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('%010d',)
 MUTATIONS = [
     ('    _guid, marker, suffix = name.rpartition(MARKER)\n'
      '    try:\n'

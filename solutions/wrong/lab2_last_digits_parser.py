@@ -1,4 +1,6 @@
 """sequence_number() parses only the last four digits of the name."""
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('all the digits',)
 MUTATIONS = [
     ('    _guid, marker, suffix = name.rpartition(MARKER)\n'
      '    try:\n'

@@ -1,4 +1,6 @@
 """predecessor() returns the first candidate (the leader) instead of the one just before me."""
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('the leader', 'just before')
 MUTATIONS = [
     ('    mine = sequence_number(me)\n'
      '    before = None\n'

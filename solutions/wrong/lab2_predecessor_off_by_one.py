@@ -1,4 +1,6 @@
 """predecessor() returns the candidate just AFTER me instead of the one before."""
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('just after',)
 MUTATIONS = [
     ('    mine = sequence_number(me)\n'
      '    before = None\n'

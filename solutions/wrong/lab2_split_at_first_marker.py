@@ -1,4 +1,6 @@
 """sequence_number() and find_own() split the name at the FIRST '-n_', so a guid containing '-n_' confuses them."""
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ("last '-n_'",)
 MUTATIONS = [
     ('    _guid, marker, suffix = name.rpartition(MARKER)\n'
      '    try:\n'

@@ -2,6 +2,8 @@
 
 A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('before calling on_elected',)
 MUTATIONS = [
     ('            was_leader = self.is_leader\n'
      '            self.is_leader, self.watching = True, None\n',

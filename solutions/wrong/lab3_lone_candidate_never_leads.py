@@ -4,6 +4,8 @@ It waits for the children to change before it looks at them, which every
 check with five or more candidates forgives (the next join wakes it).
 A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('alone', 'right after creating your node')
 MUTATIONS = [
     ('            self._active = True\n'
      '            elected = self._look()\n',

@@ -6,6 +6,8 @@ again and leaves no watch behind, so only the report of the exception itself
 shows that a callback of a resigned candidate still ran and did something.
 A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('stale watch', 'resign')
 MUTATIONS = [
     ('            with self._lock:\n'
      '                if not self._active or generation != self._generation:\n'

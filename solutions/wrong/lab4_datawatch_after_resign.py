@@ -5,6 +5,8 @@ for ever: when the predecessor is deleted it calls exists() with a watch on the
 path that is now gone, which stays on the server, also after the candidate has
 resigned. A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('leaked',)
 MUTATIONS = [
     ('            try:\n'
      '                self.zk.get(path, watch=watch)   # a data read: no watch is left if it is gone\n'

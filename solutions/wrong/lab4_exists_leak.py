@@ -2,6 +2,8 @@
 
 A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('exists()', 'leaked')
 MUTATIONS = [
     ('            try:\n'
      '                self.zk.get(path, watch=watch)   # a data read: no watch is left if it is gone\n'

@@ -2,6 +2,8 @@
 
 A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('read the children again',)
 MUTATIONS = [
     ('                try:\n'
      '                    elected = self._decide()\n'

@@ -3,6 +3,8 @@
 Every check with five or more candidates forgives it (the next join wakes the
 one before). A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('alone', 'right after creating your node')
 MUTATIONS = [
     ('            self._active = True\n'
      '            elected = self._decide()\n',

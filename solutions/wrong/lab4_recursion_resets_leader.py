@@ -5,6 +5,8 @@ leads (is_leader True, on_elected called) and the outer one undoes it: the
 candidate was told it leads, reports is_leader False, and nobody leads.
 A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('recursive',)
 MUTATIONS = [
     ('            except NoNodeError:\n'
      '                continue                         # it vanished meanwhile: read the children again\n',

@@ -5,6 +5,8 @@ while it talks to ZooKeeper) reads the children and decides without the lock,
 never looking again: a resign() that ran during the read is overwritten.
 A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('lock',)
 MUTATIONS = [
     ('                if not self._active or generation != self._generation:\n'
      '                    return\n'

@@ -2,6 +2,8 @@
 
 A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('children',)
 MUTATIONS = [
     ('            children = self.zk.get_children(self.election_path)      # no watch here\n',
      '            self._generation += 1\n'

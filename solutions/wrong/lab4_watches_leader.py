@@ -2,6 +2,8 @@
 
 A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('the leader', 'just before')
 MUTATIONS = [
     ('            path = f"{self.election_path}/{before}"\n'
      '            self._generation += 1\n',

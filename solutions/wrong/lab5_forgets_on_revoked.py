@@ -3,6 +3,8 @@
 is_leader turns False, but the application is never told: it goes on acting as
 the leader while another candidate may already lead.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('on_revoked',)
 MUTATIONS = [
     ("            self.is_leader = False\n"
      "            self._callback(self.on_revoked)\n",

@@ -4,6 +4,8 @@ A suspended leader cannot know whether its session still lives; another
 candidate may already lead. (It also acts and takes the lead while suspended,
 without checking that the connection stayed the same meanwhile.)
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('SUSPENDED',)
 MUTATIONS = [
     # the listener steps down on LOST only
     ("            if state != KazooState.CONNECTED:\n"

@@ -3,6 +3,8 @@
 While it was away its node may have been deleted and another session may have
 created one with the same name: compare stat.ephemeralOwner with the session id.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('ephemeralOwner',)
 MUTATIONS = [
     ("        if stat is None or stat.ephemeralOwner != session:\n",
      "        if stat is None:\n"),

@@ -3,6 +3,8 @@
 Every check that starts several candidates forgives it (the next join wakes
 it). A wrong solution kept to prove that the checks catch it.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('alone', 'right after creating your node')
 MUTATIONS = [
     ('        if self.node is None:\n'
      '            self._ensure_node()\n',

@@ -2,6 +2,8 @@
 
 The first create succeeded on the server; the orphan stays as long as the session.
 """
+# What the first failing row a learner meets must say (tests/test_checks_bite.py):
+FIRST_WORDS = ('find_own', 'guid')
 MUTATIONS = [
     ("        if self._create_pending:\n"
      "            # The create may have happened and only its reply got lost: the\n"
