@@ -57,11 +57,17 @@ class Violation:
     at: float                   # time.monotonic()
     watches: int                # what the submission held, with the refused request
     path_bytes: int
-    path: str                   # the path of the refused request (its last 80 characters)
+    path: str = ""              # a refused watch's path (its last 80 characters)
+    request_bytes: int = 0      # a refused request's size ("too long"), else 0
+
+    @property
+    def kind(self) -> str:
+        return "too long" if self.request_bytes else "watches"
 
     def text(self) -> str:
-        if self.path.startswith("(a request of"):
-            return f"{self.path[1:-1]}, over the {MAX_REQUEST_BYTES // 1024} KiB a request may carry"
+        if self.kind == "too long":
+            return (f"a request of {self.request_bytes:,} bytes, over the "
+                    f"{MAX_REQUEST_BYTES // 1024} KiB a request may carry")
         return (f"a watch on {self.path!r} would have made {self.watches:,} live watches "
                 f"({self.path_bytes:,} bytes of paths)")
 
@@ -139,7 +145,7 @@ class WatchLimits:
             return False
         with self._lock:
             self.violations.append(Violation(time.monotonic(), self.watches, self.path_bytes,
-                                             f"(a request of {length + 4:,} bytes)"))
+                                             request_bytes=length + 4))
         return True
 
     def charge(self) -> None:

@@ -235,7 +235,8 @@ def locked_down(envs: list[dict], log=print):
     try:
         for env in envs:
             was_locked = lockdown.kept_locked(settings.read(dict(os.environ, **env)).state_dir)
-            side.run_verb("up", env)
+            if not env:             # side ensembles are up already (side_by_side started them)
+                side.run_verb("up", env)
             run = side.run_verb("lockdown", env, 120, "--for-grading", str(os.getpid()))
             if run.returncode != 0:
                 raise RuntimeError("could not lock the ensemble down: "
