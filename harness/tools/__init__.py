@@ -8,5 +8,6 @@
     platform_images  the Gradescope and PrairieLearn graders in containers
     testloop         `make test`: the fast tier, the checks, the suite over ensembles side by side
     derived          the files labs.toml implies (lab tables, lab-interface, Classroom workflow)
+    estimates        a lab's time for a new learner, estimated from its notebook (00_start_here)
     figures          docs/performance.md, written by the tools that measure (--publish)
 """

@@ -1,7 +1,8 @@
 """Files that labs.toml implies, written from it so that a new lab needs no other edit.
 
     the lab table of README.md          between <!-- labs --> and <!-- /labs -->
-    the lab table of 00_start_here      in labs/00_start_here.ipynb, between the same markers
+    the lab table of 00_start_here      in labs/00_start_here.ipynb, between the same markers,
+                                        with each lab's estimated time (estimates.py)
     docs/lab-interface.md               its notebook table, and each lab's section from
                                         docs/labs/<key>.md
     docs/classroom/github-classroom.yml the reporter's per-lab results and runners
@@ -15,6 +16,7 @@ import json
 import re
 
 from harness import manifest
+from harness.tools import estimates
 
 BEGIN, END = "<!-- labs -->", "<!-- /labs -->"
 DOCS = manifest.REPO / "docs"
@@ -29,13 +31,22 @@ def readme_table() -> str:
 
 
 def start_here_table() -> str:
-    timed = any(lab.minutes for lab in manifest.labs())     # once a walk-through measured them
-    rows = ["| lab | notebook | you build |" + (" about |" if timed else ""),
-            "| --- | --- | --- |" + (" --- |" if timed else "")]
-    for lab in manifest.labs():
-        minutes = (f" {lab.minutes} min |" if lab.minutes else " |") if timed else ""
+    """The labs, with each one's estimated time (harness/tools/estimates.py) and, once a
+    walk-through measured it, its measured time (labs.toml's ``minutes``)."""
+    labs = manifest.labs()
+    timed = any(lab.minutes for lab in labs)
+    guess = {lab.key: estimates.of_lab(lab).minutes for lab in labs}
+    rows = ["| lab | notebook | you build | estimate |" + (" measured |" if timed else ""),
+            "| --- | --- | --- | --- |" + (" --- |" if timed else "")]
+    for lab in labs:
+        measured = (f" {lab.minutes} min |" if lab.minutes else " |") if timed else ""
         rows.append(f"| {lab.number} | `{lab.notebook}` | "
-                    f"{', '.join(f'`{n}`' for n in lab.builds)}: {lab.summary} |{minutes}")
+                    f"{', '.join(f'`{n}`' for n in lab.builds)}: {lab.summary} "
+                    f"| ~{guess[lab.key]} min |{measured}")
+    total = sum(guess.values())
+    rows += ["", f"*Estimate*: a guess, not a measurement, computed from each notebook: "
+                 f"{estimates.method()}. All {len(labs)} labs: about {total // 60} h "
+                 f"{total % 60:02d} min."]
     return "\n".join(rows)
 
 
