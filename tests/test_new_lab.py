@@ -64,6 +64,7 @@ def test_echo_returns_what_the_node_holds(world):
 '''.format(n=N)
 
 WRONG = '''"""Makes the answer up: returns the data without creating the node."""
+FIRST_WORDS = ("create it",)
 MUTATIONS = [("    zk.create(path, data, makepath=True)\\n    return zk.get(path)[0]\\n",
               "    return data\\n")]
 '''
