@@ -5,6 +5,7 @@ cells, waits for the live view to draw a leader and watch arrows, and keeps a
 screenshot in results/browser-lab4.png. Uses Debian's chromium (no browser
 download); skipped only where it is not installed.
 """
+import contextlib
 import os
 import secrets
 import shutil
@@ -69,9 +70,11 @@ def serve(tmp_path, work):
     else:
         proc.terminate()
         pytest.fail("JupyterLab did not start: " + (tmp_path / "jupyter.log").read_text()[-2000:])
-    yield base, token
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield base, token
+    finally:                    # also when the test failed inside its loop (closing())
+        proc.terminate()
+        proc.wait(timeout=20)
 
 
 def run_all_cells(jupyterlab, notebook: str, shot_name: str, wait_for: str):
@@ -142,33 +145,34 @@ def test_every_notebooks_pictures_load_in_jupyterlab(tmp_path, folder):
     shutil.copytree(REPO / folder, work, ignore=shutil.ignore_patterns("wrong", "*.bak-*"))
     notebooks = sorted(p.name for p in work.glob("*.ipynb"))
     loaded = {}
-    for base, token in serve(tmp_path, work):
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update"])
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            # Only the notebook on show: each notebook opened before stays open in a
-            # hidden tab, whose pictures are never visible (CI waited on one of those).
-            shown = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell .jp-RenderedMarkdown img"
-            for name in notebooks:
-                page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
-                page.wait_for_selector(".jp-MarkdownCell", timeout=60_000)
-                images = page.locator(shown)
-                page.wait_for_function(f"() => document.querySelectorAll({shown!r}).length > 0",
-                                       timeout=60_000)
-                loaded[name] = []
-                for k in range(images.count()):
-                    img = images.nth(k)
-                    img.evaluate("i => i.scrollIntoView()")      # not Playwright's wait for
-                    img.evaluate("i => i.complete || new Promise(r => { i.onload = i.onerror "
-                                 "= r; })")                      # "visible": a broken one never is
-                    loaded[name].append((img.get_attribute("alt"),
-                                         img.evaluate("i => i.naturalWidth")))
-                if name == notebooks[-1]:
-                    (REPO / "results").mkdir(exist_ok=True)
-                    img.screenshot(path=str(REPO / "results" / f"pictures-{folder}.png"))
-            browser.close()
+    with contextlib.closing(serve(tmp_path, work)) as served:
+        for base, token in served:
+            with sync_playwright() as p:
+                browser = p.chromium.launch(executable_path=CHROMIUM, args=[
+                    "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update"])
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                # Only the notebook on show: each notebook opened before stays open in a
+                # hidden tab, whose pictures are never visible (CI waited on one of those).
+                shown = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-MarkdownCell .jp-RenderedMarkdown img"
+                for name in notebooks:
+                    page.goto(f"{base}/lab/tree/{name}?reset&token={token}")
+                    page.wait_for_selector(".jp-MarkdownCell", timeout=60_000)
+                    images = page.locator(shown)
+                    page.wait_for_function(f"() => document.querySelectorAll({shown!r}).length > 0",
+                                           timeout=60_000)
+                    loaded[name] = []
+                    for k in range(images.count()):
+                        img = images.nth(k)
+                        img.evaluate("i => i.scrollIntoView()")      # not Playwright's wait for
+                        img.evaluate("i => i.complete || new Promise(r => { i.onload = i.onerror "
+                                     "= r; })")                      # "visible": a broken one never is
+                        loaded[name].append((img.get_attribute("alt"),
+                                             img.evaluate("i => i.naturalWidth")))
+                    if name == notebooks[-1]:
+                        (REPO / "results").mkdir(exist_ok=True)
+                        img.screenshot(path=str(REPO / "results" / f"pictures-{folder}.png"))
+                browser.close()
     assert sorted(loaded) == notebooks
     assert all(loaded.values()), f"no picture in {[n for n, imgs in loaded.items() if not imgs]}"
     broken = {n: [alt for alt, w in imgs if not w] for n, imgs in loaded.items()}
