@@ -49,7 +49,6 @@ from harness.ensemble import topology
 CREATE_TYPES = {1: "create", 15: "create2", 19: "createContainer", 21: "createTTL"}
 _HEADER = struct.Struct(">i")
 MAX_FRAME = 64 * 1024 * 1024      # ZooKeeper's jute.maxbuffer is far smaller; guard only
-NOTIFICATION_XID = -1
 STALL_SECONDS = 0.4     # unanswered this long when the client hangs up: a stall (kazoo
                         # hangs up on a ping unanswered for 1/3 session: 0.67 s in checks)
 
@@ -130,10 +129,9 @@ class Link:
         self.closed.set()
         if self.proxy.limits is not None:
             self.proxy.limits.closed(self.id)
-            oldest = min(self.unanswered.values(), default=None)
-            if by_client and self.proxy.notes_stalls and oldest is not None \
-                    and time.monotonic() - oldest >= STALL_SECONDS:
-                self.proxy.limits.stalled(self.server_address, time.monotonic() - oldest)
+            waited = time.monotonic() - min(self.unanswered.values(), default=time.monotonic())
+            if by_client and waited >= STALL_SECONDS:
+                self.proxy.limits.stalled(self.server_address, waited)
         for s in (self.client, self.server):
             try:
                 s.shutdown(socket.SHUT_RDWR)
@@ -161,9 +159,9 @@ class Link:
                 xid, op = struct.unpack_from(">ii", frame, 4)
                 if op in CREATE_TYPES and self.proxy._claim_drop():
                     self.pending_create = (xid, op)
-                self.unanswered.setdefault(xid, time.monotonic())
-            elif first:
-                self.unanswered[None] = time.monotonic()
+            if self.proxy.notes_stalls and (first or len(frame) >= 12):
+                # when each request went, until answered (None: the ConnectRequest)
+                self.unanswered.setdefault(None if first else xid, time.monotonic())
             first = False
             try:
                 self.server.sendall(frame)
@@ -184,24 +182,21 @@ class Link:
                     self.proxy._server_refused(self.server_address)
                 return self.close()
             handshake, first = first, False
+            # the request a frame answers: None for the ConnectResponse; a notification's
+            # xid (-1) is no request's, so it answers nothing
+            xid = None if handshake else (struct.unpack_from(">i", frame, 4)[0]
+                                          if len(frame) >= 8 else "?")
+            self.unanswered.pop(xid, None)
             if handshake:
                 self.handshake_done = True
-                self.unanswered.pop(None, None)
-            else:
-                if len(frame) >= 8:
-                    xid = struct.unpack_from(">i", frame, 4)[0]
-                    if xid != NOTIFICATION_XID:
-                        self.unanswered.pop(xid, None)
-                if self.proxy.limits is not None:
-                    self.proxy.limits.fired(self.id, frame)
-            if not handshake and self.pending_create and len(frame) >= 20:
-                xid = struct.unpack_from(">i", frame, 4)[0]
-                if xid == self.pending_create[0]:
-                    err, path = _parse_create_reply(frame, self.pending_create[1])
-                    self.close()      # the reply is never forwarded
-                    self.proxy._dropped(DroppedReply(xid, CREATE_TYPES[self.pending_create[1]],
-                                                     err, path, time.monotonic()))
-                    return
+            elif self.proxy.limits is not None:
+                self.proxy.limits.fired(self.id, frame)
+            if self.pending_create and len(frame) >= 20 and xid == self.pending_create[0]:
+                err, path = _parse_create_reply(frame, self.pending_create[1])
+                self.close()      # the reply is never forwarded
+                self.proxy._dropped(DroppedReply(xid, CREATE_TYPES[self.pending_create[1]],
+                                                 err, path, time.monotonic()))
+                return
             try:
                 self.client.sendall(frame)
             except OSError:

@@ -36,8 +36,8 @@ def extra_leaders(cands, expected, now, gone_seq=None) -> str:
     if not extra:
         return ""
     nodes = {id(c): c.node for c in cands}
-    numbered = sorted(((sequence_of(nodes[id(c)]), c) for c in cands
-                       if sequence_of(nodes[id(c)]) is not None), key=lambda nc: nc[0])
+    numbered = sorted(((n, c) for n, c in ((sequence_of(nodes[id(c)]), c) for c in cands)
+                       if n is not None), key=lambda nc: nc[0])
     if gone_seq is not None:
         later = [(n, c) for n, c in numbered if n > gone_seq]
         successor = later[0][1] if later else None

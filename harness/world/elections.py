@@ -303,11 +303,10 @@ def not_notified(world, cand, mark) -> str:
     sid, before = mark
     try:
         now = notification_counts(world.ensemble, [sid])
+        got = delivered(before, now)[sid]   # EnsembleError: a new connection, no claim
     except Exception:
         return ""
-    if before.get(sid) is None or now.get(sid) is None or before.conns.get(sid) != now.conns.get(sid):
-        return ""                       # not readable, or a new connection: no claim
-    if now[sid] - before[sid] != 0:
+    if before.get(sid) is None or now.get(sid) is None or got != 0:
         return ""
     who = name(cand)
     return (f" {who[:1].upper()}{who[1:]} was not notified of that change at all: the servers sent its "
