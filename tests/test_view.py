@@ -3,10 +3,12 @@
 The candidates here are small stand-ins with the lab 3/4 shape (the labs' own
 classes are the learners'); the view must draw whatever has that shape.
 """
+import importlib.util
 import re
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from kazoo.exceptions import KazooException, NoNodeError
@@ -625,22 +627,17 @@ def test_several_learners_views_at_once_each_count_their_own(ensemble, namespace
 # --- lab 6 (fencing tokens, the store), the picture as a learner reads it, closing ------
 
 def _state(candidates, arrows=(), store=None):
-    """A hand-made ``state()`` dict for the pure picture (no ensemble)."""
-    names = [f"{k:032x}-n_{k:010d}" for k in range(1, candidates + 1)]
-    return {"election_path": ELECTION,
-            "candidates": [{"node": n, "seq": k, "position": k, "label": f"#{k + 1}",
-                            "ours": True, "session": 1, "server": 1, "is_leader": k == 0,
-                            "watching": None, "client_state": "CONNECTED",
-                            "token": (1 << 32) + 10 + k} for k, n in enumerate(names)],
-            "leader": names[0], "claims": names[:1], "labels": {},
-            "arrows": [{"from": names[a], "to": names[b], "kind": "node", "source": "server",
-                        "confirmed": True, "exists": True} for a, b in arrows],
-            "servers": {1: "leader", 2: "follower", 3: "follower"},
-            "notifications": {"available": True, "total": 0, "changes_seen": 0,
-                              "received": 0, "last_change": None, "last_failover": None,
-                              "changes": []},
-            "retired": [], "view": {"client_state": "CONNECTED", "session": 1, "server": 1},
-            "store": store, "error": None}
+    """A hand-made ``state()`` dict for the pure picture (no ensemble): the one the view's
+    unit tests draw from (tests/unit/test_view_picture.py)."""
+    return _unit_view_tests().state(candidates, arrows=arrows, path=ELECTION, store=store)
+
+
+def _unit_view_tests():
+    path = Path(__file__).parent / "unit" / "test_view_picture.py"
+    spec = importlib.util.spec_from_file_location("view_picture_unit_tests", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_the_arrows_have_heads_and_the_picture_a_legend():

@@ -15,9 +15,10 @@ SVG_NS = "{http://www.w3.org/2000/svg}"
 
 
 def state(candidates: int, arrows=(), changes=(), seen=None, total=None, path="/election",
-          session=1) -> dict:
+          session=1, store=None) -> dict:
     """A ``LiveView.state()`` dict: ``arrows`` as (from, to) positions (equal: a self-loop,
-    "c": a children watch); ``changes`` as their counts (negative: not settled yet)."""
+    "c": a children watch); ``changes`` as their counts (negative: not settled yet);
+    ``store``: lab 6's store log. tests/test_view.py draws its pictures from it too."""
     names = [f"{k:032x}-n_{k:010d}" for k in range(1, candidates + 1)]
     rows = [{"kind": "failover" if k % 2 else "join", "removed": names[:1] if k % 2 else [],
              "added": [] if k % 2 else names[-1:], "leader_before": names[0],
@@ -44,7 +45,7 @@ def state(candidates: int, arrows=(), changes=(), seen=None, total=None, path="/
                               "changes": rows},
             "retired": [], "view": {"client_state": "CONNECTED", "session": session,
                                     "server": 1},
-            "store": None, "error": None}
+            "store": store, "error": None}
 
 
 def parse(svg: str) -> ET.Element:
