@@ -259,6 +259,17 @@ class Server(RaceOps):
                 "password": cid[1].hex() if cid else None,
                 "connected": bool(c.connected), "state": str(c.state)}
 
+    def op_client_watches(self, client):
+        """The watch callbacks kazoo holds for this client, counted by path (chroot taken
+        off): {"child": {path: n}, "data": {path: n}}. A watch that fired is popped from
+        these, so a candidate that did not set it again holds none. For messages only."""
+        from kazoo.client import KazooClient
+        c = self.obj(client, KazooClient)
+
+        def counted(watchers):
+            return {c.unchroot(path): len(found) for path, found in list(watchers.items()) if found}
+        return {"child": counted(c._child_watchers), "data": counted(c._data_watchers)}
+
     def op_client_stop(self, client, close=True):
         from kazoo.client import KazooClient
         c = self.obj(client, KazooClient)

@@ -114,6 +114,10 @@ class RemoteClient:
                     "by itself")
         return None
 
+    def watches(self) -> dict:
+        """{"child": {path: n}, "data": {path: n}}: the watch callbacks its kazoo holds."""
+        return self.sandbox.request("client_watches", client=self.handle, timeout=10)
+
     def add_listener(self, listener) -> None:
         """Grader-side listener of this client's states (run on the reader thread: keep it short)."""
         def wrapped(state, _l=listener):

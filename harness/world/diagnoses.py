@@ -63,3 +63,31 @@ def extra_leaders(cands, expected, now, gone_seq=None) -> str:
                 "it looks as if your code compares the names. The smallest sequence number "
                 "leads: compare the numbers (lab 2's sort_candidates), not the names.")
     return ""
+
+
+def unarmed(cands, expected) -> str:
+    """A sentence when ``expected`` says it watches a path but its kazoo client holds
+    fewer watch callbacks there than the candidates on that client that say so: a watch
+    that fired and was not set again. Read in the learner's kazoo (the sandbox), for a
+    message only; a session shared by several candidates is why the servers' counts
+    (``not_notified``) cannot tell this apart."""
+    try:
+        watched = expected.watching
+        if not isinstance(watched, str) or not watched.startswith("/") or expected.is_leader:
+            return ""
+        client = getattr(expected.zk, "real", expected.zk)
+        sharing = [c for c in cands if getattr(c.zk, "real", c.zk) is client
+                   and not c.is_leader and c.watching == watched]
+        held = client.watches()
+        count = held["child"].get(watched, 0) + held["data"].get(watched, 0)
+    except Exception:           # evidence only: no claim without it
+        return ""
+    if count >= len(sharing) or expected not in sharing:
+        return ""
+    who = name(expected)
+    holds = ("no watch there" if count == 0 else
+             f"{count} watch callback{'s' if count > 1 else ''} there for the {len(sharing)} "
+             "candidates on its client that say they watch it")
+    return (f" {who[:1].upper()}{who[1:]} says it watches {watched}, but its kazoo client "
+            f"holds {holds}: a watch fired and was not set again. A ZooKeeper watch fires "
+            "once: each time it fires, your callback must set the next one (re-arm it).")

@@ -28,7 +28,7 @@ from harness.ensemble import EnsembleError
 from harness.ensemble.fourlw import WATCH_NOTIFICATION_COUNTERS as WATCH_COUNTERS
 from harness.recipe import ELECTION, sequence_of
 from harness.waits import wait_until
-from harness.world.diagnoses import extra_leaders, name
+from harness.world.diagnoses import extra_leaders, name, unarmed
 from harness.world.verdicts import CheckFailure, expect
 
 _CONS = re.compile(r"recved=(\d+),sent=(\d+),sid=0x([0-9a-f]+)")
@@ -128,7 +128,7 @@ def expect_single_leader(world, cands, expected, deadline, after="", gone_seq=No
         now = leaders(cands)
         why = extra_leaders(cands, expected, now, gone_seq)
         if expected not in now:
-            why += not_notified(world, expected, mark)
+            why += not_notified(world, expected, mark) or unarmed(cands, expected)
         raise CheckFailure(
             f"{after}Expected exactly one leader, {expected.label} (sequence number "
             f"{seq(expected.node)}, the smallest left), within {deadline:.0f} s; "
