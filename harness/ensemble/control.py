@@ -166,11 +166,34 @@ class Ensemble:
                 merged.setdefault(path, set()).update(sids)
         return merged
 
+    def ask_every_up(self, word: str, timeout: float = 5.0) -> dict[int, str]:
+        """{server id: its answer to ``word``} from every server that is up.
+
+        Every server is asked, not only those whose ``srvr`` answered within its second:
+        a server slow under load still holds its sessions and their watches, and leaving
+        it out showed correct candidates watching nothing (a class grading lost a lab 4
+        mark so). A server that refuses the connection, or is paused, is down: its
+        sessions have moved on. One that does not answer within ``timeout`` is an
+        infrastructure error, never a missing answer.
+        """
+        answers = {}
+        for s in self.servers:
+            if self.backend.paused(s.id):
+                continue
+            try:
+                answers[s.id] = self.fourlw(s.id, word, timeout=timeout)
+            except (ConnectionRefusedError, ConnectionResetError):
+                continue
+            except OSError as e:            # socket.timeout included
+                raise EnsembleError(f"zoo{s.id} did not answer '{word}' within {timeout:.0f} s "
+                                    f"({e}): the machine is too loaded to read the servers") from None
+        return answers
+
     def watches_by_session(self) -> dict[int, set[str]]:
-        """{session id: {paths it watches}}, merged over every serving server."""
+        """{session id: {paths it watches}}, merged over every server that is up."""
         merged: dict[int, set[str]] = {}
-        for i in self.serving():
-            for sid, paths in fourlw.parse_wchc(self.fourlw(i, "wchc")).items():
+        for text in self.ask_every_up("wchc").values():
+            for sid, paths in fourlw.parse_wchc(text).items():
                 merged.setdefault(sid, set()).update(paths)
         return merged
 

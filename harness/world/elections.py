@@ -24,7 +24,7 @@ in a callback, so all of them have happened when it returns.
 import re
 import time
 
-from harness.ensemble import EnsembleError
+from harness.ensemble import EnsembleError, fourlw
 from harness.ensemble.fourlw import WATCH_NOTIFICATION_COUNTERS as WATCH_COUNTERS
 from harness.recipe import ELECTION, sequence_of
 from harness.waits import wait_until
@@ -159,8 +159,7 @@ def notification_counts(ensemble, sids):
     """
     def read():
         out, conns = {}, {}
-        for i in ensemble.serving():
-            text = ensemble.fourlw(i, "cons")
+        for i, text in ensemble.ask_every_up("cons").items():
             for m in _CONS.finditer(text):
                 out[int(m.group(3), 16)] = int(m.group(2)) - int(m.group(1))
             for m in _CONS_PEER.finditer(text):
@@ -192,10 +191,10 @@ def delivered(before, after):
 
 
 def mntr_totals(ensemble):
-    """Server counters summed over the serving servers."""
+    """Server counters summed over the servers that are up."""
     tot = {k: 0 for k in WATCH_COUNTERS + ("zk_watch_count",)}
-    for i in ensemble.serving():
-        m = ensemble.mntr(i)
+    for text in ensemble.ask_every_up("mntr").values():
+        m = fourlw.parse_mntr(text)
         for k in tot:
             tot[k] += int(float(m.get(k, 0)))
     return tot
