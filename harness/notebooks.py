@@ -73,16 +73,47 @@ def set_solution_sources(nb: dict, sources: list[str]) -> None:
         cell["source"] = source
 
 
-def definition_of(path: Path, name: str) -> tuple[int, int, str] | None:
+def definition_of(path: Path, name: str, pointing: str | None = None
+                  ) -> tuple[int, int, str] | None:
     """(cell number, line, text) of the ``def name``/``class name`` line in the notebook's
-    solution cells, or None: where a failing check points a learner to look."""
+    solution cells, or None: where a failing check points a learner to look.
+
+    ``pointing``: a regular expression for the line the check is about (the watch set,
+    the sort, the create); the first line inside that definition matching it is given
+    instead of the ``def`` line, which stays the answer when none matches."""
+    import re
     try:
         cells = solution_cells(path)
     except NotebookError:
         return None
     for number, source in cells:
-        for line_no, line in enumerate(source.splitlines(), start=1):
+        lines = source.splitlines()
+        for line_no, line in enumerate(lines, start=1):
             words = line.strip().replace("(", " ").replace(":", " ").split()
             if len(words) >= 2 and words[0] in ("def", "class") and words[1] == name:
+                inside = _block(lines, line_no) if pointing else []
+                hit = next(((n, t) for n, t in inside if re.search(pointing, t)), None)
+                if hit is not None:
+                    return number, hit[0], hit[1].strip()
                 return number, line_no, line.strip()
     return None
+
+
+def _block(lines: list[str], def_line: int) -> list[tuple[int, str]]:
+    """[(line number, text)] of the body of the definition on line ``def_line`` (1-based):
+    the lines after it indented deeper; blank lines, comments and docstrings skipped."""
+    head = lines[def_line - 1]
+    indent = len(head) - len(head.lstrip())
+    body, in_doc = [], False
+    for n in range(def_line + 1, len(lines) + 1):
+        text = lines[n - 1]
+        quotes = text.count('"""') + text.count("'''")
+        if in_doc or text.strip().startswith(('"""', "\'\'\'")):
+            in_doc = in_doc != (quotes % 2 == 1)
+            continue
+        if not text.strip() or text.strip().startswith("#"):
+            continue
+        if len(text) - len(text.lstrip()) <= indent:
+            break
+        body.append((n, text))
+    return body

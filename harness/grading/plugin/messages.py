@@ -188,6 +188,18 @@ def _probe_note(sandbox, earlier) -> str:
     return ""
 
 
+_WATCH_SET = r"\bwatch=(?!=)|DataWatch\(|ChildrenWatch\("     # a keyword argument, not `watch = ...`
+# The line a message is about, where the learner's definition has one: (what the message
+# says, the line to point at). Checked in order; the def line when no line matches.
+POINTERS = [
+    (r"re-arm", _WATCH_SET),
+    (r"You watch the leader|Watch only the node just before", _WATCH_SET),
+    (r"ephemeral", r"\.create\("),
+    (r"SUSPENDED", r"\bstate\s*(==|!=|in\b|is\b)|KazooState\.(LOST|SUSPENDED)"),
+    (r"as text|compare the numbers|sort", r"sorted\(|\.sort\(|\bmin\("),
+]
+
+
 def look_at(item, message: str) -> str:
     """'  look at: <notebook>, cell N, line M: def sort_candidates(children):' for a failing
     check whose message names a graded function of the lab (else the lab's candidate
@@ -199,8 +211,9 @@ def look_at(item, message: str) -> str:
     names = [n for n in lab.builds if re.search(rf"\b{re.escape(n)}\(", message)]
     names += [lab.candidate] if lab.candidate else []
     path = Path(item.config.getoption("submission")) / lab.notebook
+    pointing = next((line for said, line in POINTERS if re.search(said, message)), None)
     for name in names:
-        found = notebooks.definition_of(path, name)
+        found = notebooks.definition_of(path, name, pointing)
         if found is None:
             continue
         cell, line, text = found
