@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from harness.recipe import ELECTION
 from harness.waits import wait_until
+from harness.world.diagnoses import name
 from harness.world.elections import clients_of, exists, seq
 from harness.world.verdicts import CheckFailure, expect
 
@@ -125,9 +126,8 @@ def expect_quiet_joins(world, cls: str, n: int, rng, waits_on, callbacks=("on_el
                 return a["is_leader"] or a["watching"] == want
             if not wait_until(decided, DECIDE_DEADLINE):
                 a = newcomer.attrs("is_leader", "watching")
-                raise CheckFailure(
-                    f"{joined}It does not lead, so it should report watching={want!r}; within "
-                    f"{DECIDE_DEADLINE:.0f} s of start() it reports {a['watching']!r}.")
+                raise CheckFailure(f"{joined}It does not lead, so "
+                                   + _watches_instead(cands, newcomer, want, a["watching"]))
         world.quiesce(clients_of(cands))
 
         def problems():
@@ -152,6 +152,23 @@ def expect_quiet_joins(world, cls: str, n: int, rng, waits_on, callbacks=("on_el
         expect(not others,
                f"{joined}on_elected was called for {others}, which never led: call on_elected "
                "only once is_leader is True.")
+
+
+def _watches_instead(cands, newcomer, want, watching) -> str:
+    """What the newcomer should report watching, and what it does, by candidate where the
+    paths are candidates' nodes (as the live view names them), else by path."""
+    by_node = {c.node: c for c in cands}
+    should, does = by_node.get(want), by_node.get(watching)
+    if should is None or does is None:
+        return (f"it should report watching={want!r}; within {DECIDE_DEADLINE:.0f} s of "
+                f"start() it reports {watching!r}.")
+    said = (f"{name(newcomer)} should watch {name(should)}, the one just before it; within "
+            f"{DECIDE_DEADLINE:.0f} s of start() it reports watching {name(does)}")
+    if does is cands[0] and should is not cands[0]:
+        return (f"{said}, the leader. You watch the leader: when it goes, every candidate "
+                "wakes at once (the herd of lab 3). Watch only the node just before yours "
+                "(your predecessor), found with lab 2's predecessor().")
+    return f"{said}."
 
 
 def _numbers(cands) -> str:
