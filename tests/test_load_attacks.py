@@ -124,6 +124,15 @@ def _flood(zk, end, i):
         for a in batch:
             _tally("exists", lambda: a.get(timeout=10))
 ''',
+    # reads as fast as kazoo can send them: no node, no watch, no quota; only the rate
+    "read_flood": '''
+def _flood(zk, end, i):
+    raw = _raw()
+    while time.time() < end:
+        batch = [c.get_children_async("/") for c in (zk, raw) for _ in range(200)]
+        for a in batch:
+            _tally("read", lambda: a.get(timeout=10))
+''',
     # thousands of connections, from sixteen processes
     "connection_flood": '''
 def _flood(zk, end, i):
@@ -318,7 +327,8 @@ def test_an_attack_keeps_nothing_it_did_not_earn_and_is_graded(graded, name):
 
 @pytest.mark.parametrize("name, pressed", [("big_nodes", "quota_reached"),
                                            ("small_nodes", "quota_reached"),
-                                           ("watch_flood", "refusals")])
+                                           ("watch_flood", "refusals"),
+                                           ("read_flood", "paced_requests")])
 def test_the_limit_an_attack_met_is_named_in_its_results(graded, name, pressed):
     load = results(graded, f"b_{name}").get("load", {})
     assert load.get(pressed), load

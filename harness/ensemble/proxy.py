@@ -152,9 +152,10 @@ class Link:
                 return
             if frame is None:
                 return self.close(by_client=True)
-            if not first and self.proxy.limits is not None \
-                    and not self.proxy.limits.allow(self.id, frame):
-                return self.close()         # past the submission's watches: not forwarded
+            if not first and self.proxy.limits is not None:
+                if not self.proxy.limits.allow(self.id, frame):
+                    return self.close()     # past the submission's watches: not forwarded
+                self.proxy.limits.pace.take()   # past its request rate: waits here
             if not first and len(frame) >= 12:
                 xid, op = struct.unpack_from(">ii", frame, 4)
                 if op in CREATE_TYPES and self.proxy._claim_drop():

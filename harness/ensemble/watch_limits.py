@@ -42,6 +42,8 @@ import threading
 import time
 from dataclasses import dataclass
 
+from harness.ensemble.request_pace import RequestPace
+
 # ZooKeeper OpCodes whose request ends "path, bool watch"
 WATCHING_READS = {3: "data", 4: "data", 8: "child", 12: "child"}
 ADD_WATCH = 106                 # path, int mode: a persistent watch (lives until close)
@@ -138,6 +140,7 @@ class WatchLimits:
         self.charge_to = None       # tid -> None: where the proxy threads' CPU is counted
         self.violations: list[Violation] = []
         self.stalls: list[tuple[float, str, float]] = []   # (time.time(), server, seconds)
+        self.pace = RequestPace()                          # requests a second, all links
 
     def too_long(self, length: int) -> bool:
         """A request frame of ``length`` bytes is refused (its connection closed) if True."""

@@ -58,6 +58,8 @@ class Grading:
         where a grading went wrong for others, this names who pressed on what."""
         lim = self.watch_limits
         return {"watch_peak": lim.peak, "connections_peak": lim.connections_peak,
+                "request_rate_peak": lim.pace.peak, "paced_requests": lim.pace.paced,
+                "paced_seconds": round(lim.pace.paced_seconds, 2),
                 "refusals": len(lim.violations),
                 "first_refusal": lim.violations[0].text() if lim.violations else "",
                 "quota_reached": self.quota_reached[:10]}
