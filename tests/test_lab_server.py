@@ -122,3 +122,12 @@ def test_make_lab_opens_start_here_and_its_terminal_runs_the_workshops_commands(
                                               f"terminal is not in {REPO}:\n{out[-2000:]}"
     assert f"pytest={VENV_BIN / 'pytest'} venv={sys.prefix}" in out, out[-2000:]
     assert "No such file" not in out, out[-2000:]          # checks/ is there
+
+
+def test_make_lab_asks_no_news_question_over_the_first_notebook(lab_server):
+    """JupyterLab's "notified about official Jupyter news?" toast covered 00_start_here on a
+    learner's first open (the walk of 2026-12-07): the page says news is off."""
+    base, token, _ = lab_server
+    page = urllib.request.urlopen(f"{base}/lab?token={token}", timeout=15).read().decode()
+    config = json.loads(re.search(r'id="jupyter-config-data"[^>]*>(.*?)</script>', page, re.S).group(1))
+    assert config.get("news") == {"disabled": True}, config.get("news")

@@ -84,6 +84,9 @@ def command(port: int, env: dict) -> list[str]:
     cmd = [sys.executable, "-m", "jupyterlab", f"--notebook-dir={manifest.STARTERS}",
            "--ip=127.0.0.1", f"--port={port}", "--no-browser",
            f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}",
+           # no "notified about official Jupyter news?" toast over the first notebook,
+           # and no update check from a machine that may be offline
+           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
            "--ServerApp.terminado_settings=shell_command=" + shlex.join(shell_command(env))]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
