@@ -107,3 +107,30 @@ def test_solved_notebook_runs_top_to_bottom_and_passes_its_checks(lab):
     assert not errors, errors[0].get("ename", "") + ": " + errors[0].get("evalue", "")
     last = "".join(o.get("text", "") for o in nb.cells[-1].get("outputs", []))
     assert "PASS" in last and "FAIL" not in last and "INFRA" not in last, last[-2000:]
+
+
+# A learner's Run All with one plausible mistake (the walk of 2026-12-07 made these two):
+# the experiments say what did not happen and go on, and check() at the bottom runs.
+MISTAKES = {"lab3": "lab3_never_rearms", "lab4": "lab4_watches_the_first"}
+
+
+@pytest.mark.slow
+@pytest.mark.runs_checks
+@pytest.mark.timeout(400)
+@pytest.mark.parametrize("key, wrong", sorted(MISTAKES.items()))
+def test_run_all_with_a_mistake_reaches_check_and_fails_there(key, wrong, tmp_path):
+    from harness.tools import mutants
+    lab = manifest.by_key(key)
+    sub = mutants.build(tmp_path / "submission",
+                        overrides={key: (manifest.WRONG / f"{wrong}.py").read_text()})
+    nb = nbformat.read(str(sub / lab.notebook), as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(sub)}}).execute()
+    errors = [(i, o) for i, c in enumerate(nb.cells, 1) if c.cell_type == "code"
+              for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors, f"cell {errors[0][0]}: {errors[0][1].get('ename')}: {errors[0][1].get('evalue')}"
+    said = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []))
+    assert "NOT within" in said, "the mistake did not show in the experiments"
+    last = "".join(o.get("text", "") for o in nb.cells[-1].get("outputs", []))
+    assert "FAIL" in last, last[-2000:]
