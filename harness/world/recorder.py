@@ -133,11 +133,15 @@ class ElectionRecorder:
             events = [e for e in events if e.t <= self.t_end]
         return sorted(events, key=lambda e: e.t)
 
-    def describe(self, since: float | None = None, until: float | None = None) -> str:
-        """The timeline as text, times in seconds from the start."""
+    def describe(self, since: float | None = None, until: float | None = None,
+                 who: tuple | None = None) -> str:
+        """The timeline as text, times in seconds from the start. ``who``: only these
+        candidates' events, and those of nobody in particular (a server killed)."""
         lines = []
         for e in self.timeline():
             if (since is not None and e.t < since) or (until is not None and e.t > until):
+                continue
+            if who and e.who and e.who not in who:
                 continue
             value = e.value.name if hasattr(e.value, "name") else e.value
             lines.append(f"  {e.t - self.t0:7.3f}s  {e.who or '-':>6}  {e.kind:<8} {value}")

@@ -147,12 +147,13 @@ def check_election(rec, grace: float = 0.25) -> list[Problem]:
 
 def explain(rec, problems: list[Problem], context: float = 2.5,
             limit: int = 3) -> str:
-    """The first problems, each with the timeline around it."""
+    """The first problems, each with the timeline around it: the events of the
+    candidates it names and of the servers, not those of every bystander."""
     out = []
     for p in problems[:limit]:
         out.append(str(p))
         out.append("  what happened around it (seconds from the start):")
-        out.append(rec.describe(since=p.t - context, until=p.t + 1.0))
+        out.append(rec.describe(since=p.t - context, until=p.t + 1.0, who=tuple(p.who) or None))
     if len(problems) > limit:
         out.append(f"... and {len(problems) - limit} more")
     return "\n".join(out)

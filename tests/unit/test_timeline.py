@@ -181,7 +181,7 @@ def test_problems_come_earliest_first():
 def describable(events, names=("c0", "c1"), end=10.0):
     """The fake recorder, with the real recorder's describe() reading its timeline."""
     rec = recorder(events, names, end)
-    rec.describe = lambda since=None, until=None: ElectionRecorder.describe(rec, since, until)
+    rec.describe = lambda since=None, until=None, who=None: ElectionRecorder.describe(rec, since, until, who)
     return rec
 
 
@@ -209,3 +209,12 @@ def test_explain_stops_at_the_limit_and_says_how_many_more():
     text = explain(rec, problems, limit=1)
     assert str(problems[0]) in text and str(problems[1]) not in text
     assert text.endswith("... and 1 more")
+
+
+def test_explain_leaves_out_bystanders_but_keeps_the_servers():
+    events = [Event(5.5, "c7", "state", "SUSPENDED"), Event(5.6, "-", "fault", "kill 1"),
+              Event(5.7, None, "fault", "kill 2")]
+    rec = describable(events + expired_leader(steps_down_at=6.6), names=("c0", "c1", "c7"))
+    problems = check_election(rec)
+    text = explain(rec, [p for p in problems if p.who == ("c0",)])
+    assert "c7" not in text and "kill 2" in text
