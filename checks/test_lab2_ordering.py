@@ -349,36 +349,6 @@ def malformed_suffixes(rng) -> list[tuple[str, str]]:
     ]
 
 
-def test_only_what_zookeeper_writes_is_a_sequence_number(lab, rng, replay):
-    for _ in range(3):
-        for suffix, what in malformed_suffixes(rng):
-            nm = f"{plain_guid(rng)}{MARKER}{suffix}"
-            try:
-                got = lab.sequence_number(nm)
-            except NotImplementedError:
-                raise
-            except LearnerError as e:
-                expect(e.type_name == "ValueError",
-                       f"sequence_number({nm!r}) raised {e.type_name}: {e.message}; expected a "
-                       f"ValueError ({what} after '-n_').\n{replay}")
-                continue
-            raise CheckFailure(f"sequence_number({nm!r}) returned {short(got)}; expected a "
-                               f"ValueError: {what} after '-n_'. {ZK_FORM}\n{replay}")
-    # Children with such suffixes are left out, like children without '-n_'.
-    for r in range(10):
-        n = 3 + r // 2
-        guids = distinct_guids(rng, n + 3, plain_guid)
-        items = candidates(rng, n, wrapped=r % 2 == 1, guids=guids[:n])
-        strays = [(f"{g}{MARKER}{suffix}", f"it has {what} after '-n_'")
-                  for g, (suffix, what) in zip(guids[n:], rng.sample(malformed_suffixes(rng), 3))]
-        case = Case(items, strays, rng, replay)
-        rule = f"\n  {ZK_FORM}"
-        check_sort(lab, case, rule=rule)
-        check_predecessors(lab, case, rule=rule)
-        for (nm, why), g in zip(strays, guids[n:]):
-            check_find_own(lab, case, g, None, f"{nm!r} is a child, but not a candidate: {why}.{rule}")
-
-
 # --- sort_candidates --------------------------------------------------------------------
 
 def run(case, fn, *args):
@@ -501,12 +471,24 @@ def test_sort_candidates_handles_the_wrapped_negative_numbers(lab, rng, replay):
 
 # --- the newcomer past the wrap ------------------------------------------------------------
 
+def unwrapped(case):
+    """The same candidates numbered 1, 2, 3 ... in creation order: no wrap to get wrong."""
+    guid = {nm: g for nm, g, _ in case.items}
+    return Case([(name(guid[nm], i + 1), guid[nm], i + 1) for i, nm in enumerate(case.want)],
+                (), None, case.replay)
+
+
 def check_leader(lab, case, story=""):
     """sort_candidates(children)[0] is the oldest live candidate, and so is nobody's predecessor."""
     check_sort(lab, case, story)
     oldest, newest = case.want[0], case.want[-1]
     got, raised = run(case, lab.predecessor, list(case.children), newest)
     want = case.want[-2] if len(case.want) > 1 else None
+    if raised is not None or got != want or run(case, lab.predecessor, list(case.children),
+                                                  oldest) != (None, None):
+        # Say the wrap is the cause only if predecessor() is right without it.
+        check_predecessors(lab, unwrapped(case), rule=" (This goes wrong with no wrap at all: "
+                                                      "the numbers 1, 2, 3 ...)")
     if raised is not None or got != want:
         fail(case, case.blame(lab, "predecessor"),
              raised or (f"predecessor(children, me) for me = {case.label(newest)}, the newest "
@@ -578,6 +560,38 @@ def check_predecessors(lab, case, rule=""):
                         f"{case.show(got)}; expected {case.show(want)}, the candidate made just "
                         f"before it (None when it is first). The candidates, oldest first: "
                         f"{case.show(case.want)}.{hint}"), rule)
+
+
+# After the sort checks: a wrong sort fails first in a check named for the sort (a
+# learner's walk met its message here, under a name about sequence numbers).
+def test_only_what_zookeeper_writes_is_a_sequence_number(lab, rng, replay):
+    for _ in range(3):
+        for suffix, what in malformed_suffixes(rng):
+            nm = f"{plain_guid(rng)}{MARKER}{suffix}"
+            try:
+                got = lab.sequence_number(nm)
+            except NotImplementedError:
+                raise
+            except LearnerError as e:
+                expect(e.type_name == "ValueError",
+                       f"sequence_number({nm!r}) raised {e.type_name}: {e.message}; expected a "
+                       f"ValueError ({what} after '-n_').\n{replay}")
+                continue
+            raise CheckFailure(f"sequence_number({nm!r}) returned {short(got)}; expected a "
+                               f"ValueError: {what} after '-n_'. {ZK_FORM}\n{replay}")
+    # Children with such suffixes are left out, like children without '-n_'.
+    for r in range(10):
+        n = 3 + r // 2
+        guids = distinct_guids(rng, n + 3, plain_guid)
+        items = candidates(rng, n, wrapped=r % 2 == 1, guids=guids[:n])
+        strays = [(f"{g}{MARKER}{suffix}", f"it has {what} after '-n_'")
+                  for g, (suffix, what) in zip(guids[n:], rng.sample(malformed_suffixes(rng), 3))]
+        case = Case(items, strays, rng, replay)
+        rule = f"\n  {ZK_FORM}"
+        check_sort(lab, case, rule=rule)
+        check_predecessors(lab, case, rule=rule)
+        for (nm, why), g in zip(strays, guids[n:]):
+            check_find_own(lab, case, g, None, f"{nm!r} is a child, but not a candidate: {why}.{rule}")
 
 
 def test_predecessor_is_the_candidate_just_before(lab, rng, replay):
