@@ -9,6 +9,7 @@ the starter. Cells are numbered from 1 over all cells, as Jupyter shows them.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 SOLUTION_TAG = "solution"
@@ -81,7 +82,6 @@ def definition_of(path: Path, name: str, pointing: str | None = None
     ``pointing``: a regular expression for the line the check is about (the watch set,
     the sort, the create); the first line inside that definition matching it is given
     instead of the ``def`` line, which stays the answer when none matches."""
-    import re
     try:
         cells = solution_cells(path)
     except NotebookError:

@@ -72,12 +72,14 @@ def unarmed(cands, expected) -> str:
     message only; a session shared by several candidates is why the servers' counts
     (``not_notified``) cannot tell this apart."""
     try:
-        watched = expected.watching
-        if not isinstance(watched, str) or not watched.startswith("/") or expected.is_leader:
+        said = {id(c): c.attrs("is_leader", "watching") for c in cands}   # one request each
+        watched = said[id(expected)]["watching"]
+        if not isinstance(watched, str) or not watched.startswith("/") \
+                or said[id(expected)]["is_leader"]:
             return ""
-        client = getattr(expected.zk, "real", expected.zk)
+        client = getattr(expected.zk, "real", expected.zk)     # lab 4's race wrapper
         sharing = [c for c in cands if getattr(c.zk, "real", c.zk) is client
-                   and not c.is_leader and c.watching == watched]
+                   and not said[id(c)]["is_leader"] and said[id(c)]["watching"] == watched]
         held = client.watches()
         count = held["child"].get(watched, 0) + held["data"].get(watched, 0)
     except Exception:           # evidence only: no claim without it

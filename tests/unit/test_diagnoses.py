@@ -14,8 +14,13 @@ class Client:
         return self.held
 
 
+class Cand(SimpleNamespace):
+    def attrs(self, *names):         # as RemoteCandidate.attrs: one request, several names
+        return {n: getattr(self, n) for n in names}
+
+
 def cand(label, zk, node, watching="/e", leader=False):
-    return SimpleNamespace(label=label, zk=zk, node=node, watching=watching, is_leader=leader)
+    return Cand(label=label, zk=zk, node=node, watching=watching, is_leader=leader)
 
 
 def test_a_shared_client_holding_fewer_watches_than_its_watchers_is_told_to_re_arm():
