@@ -29,7 +29,6 @@ from harness.grading.plugin.messages import (
     same_cause,
     stacks_to_log,
 )
-from harness.grading.plugin.hiccups import HiccupMeter, stalled_here
 from harness.grading.plugin.options import keep_the_alarm_for_the_main_thread, lab_of
 from harness.grading.plugin.state import RUN, STARTED, RunState, run_state
 from harness.sandbox.host import LearnerError, SandboxError
@@ -57,8 +56,7 @@ def pytest_configure(config):
                                 "(give a folder of lab notebooks to --submission)")
     seed = config.getoption("seed")
     config.stash[RUN] = RunState(seed if seed is not None
-                                 else random.SystemRandom().randrange(10**6),
-                                 hiccups=HiccupMeter().start())
+                                 else random.SystemRandom().randrange(10**6))
     config.pluginmanager.register(ResultRecorder(config), "workshop-result-recorder")
     config.addinivalue_line("markers", "faults: the check breaks the ensemble or reads "
                             "server-wide counters; it runs alone and the ensemble is healed after")
@@ -95,14 +93,12 @@ def judge(item, call, report) -> bool:
         broken = ensemble_trouble(item.config)
     if (not broken and breaks_nothing and isinstance(exc, LearnerError)
             and exc.type_name in LOAD_ERRORS):
-        since = item.stash.get(STARTED, call.start)
-        stalled = stalled_beneath(state, since) or stalled_here(state.hiccups, since)
+        stalled = stalled_beneath(state, item.stash.get(STARTED, call.start))
     if stalled:
         # The learner's call failed of a lost connection, and a server (or the grader's
         # proxy) had left a request of the learner's client unanswered until kazoo gave
-        # the connection up, or the grader's own process was held off the CPU (hiccups):
-        # the machine's load, which the learner's code cannot cause through a check that
-        # breaks nothing (CI once lost a lab 4 check so, a class a lab 3 one). Any other
+        # the connection up: the machine's load, which the learner's code cannot cause
+        # through a check that breaks nothing (CI once lost a lab 4 check so). Any other
         # failure stands: under load a connection may drop and come back (kazoo keeps
         # the session and its watches) without being the cause of what failed.
         report.workshop_status = scoring.INFRA

@@ -22,7 +22,6 @@ class RunState:
     earlier_notes: dict = field(default_factory=dict)   # lab -> its note on earlier labs
     messages: dict = field(default_factory=dict)        # lab -> {message: first check}
     locations: set = field(default_factory=set)         # "look at" lines said
-    hiccups: object = None                              # the grader's HiccupMeter, once made
 
 
 RUN = pytest.StashKey[RunState]()
