@@ -27,6 +27,7 @@ from harness.ensemble.choice import choose
 # next try could come long after the heal, and a check or figure would time kazoo's
 # back-off instead of the code under test. Never give up, never doze past 0.5 s.
 RECONNECT = {"max_tries": -1, "delay": 0.05, "max_delay": 0.5}
+STEADY_POLL = 0.2       # s: how often wait_all_serving looks while the servers hold in sync
 
 
 class Ensemble:
@@ -37,6 +38,7 @@ class Ensemble:
         # a backend may run a private ensemble on other ports (a Docker project on an offset)
         self.servers = getattr(self.backend, "servers", topology.SERVERS)
         self._woken_at = float("-inf")     # last start() or resume(): see wait_all_serving
+        self._held_steady_at = float("-inf")   # last steady wait that held: see wait_all_serving
 
     # where the servers are
     @property
@@ -233,11 +235,16 @@ class Ensemble:
         limit can answer "follower", and be counted synced by the leader, for a moment
         before it finds its link to the leader closed and goes looking again (CI saw
         it "not serving" just after this wait returned). Within the sync limit of being
-        counted, it has either stayed or dropped out.
+        counted, it has either stayed or dropped out. Once one such wait has held, a
+        later one (no start or thaw since) does not wait it out again: a check's closing
+        heal and the next check's opening heal paid it twice.
         ``revive``: start again a server that died at start because it could not load
         its database (local.database_broken)."""
         if steady is None:
-            recent = time.monotonic() - self._woken_at < 10.0
+            # A steady wait already held since the last start or thaw: the servers have
+            # stayed in sync past the sync limit since then, nothing more to wait out.
+            recent = (time.monotonic() - self._woken_at < 10.0
+                      and self._held_steady_at < self._woken_at)
             steady = topology.SYNC_LIMIT * topology.TICK_TIME_MS / 1000 if recent else 0.0
         deadline = time.monotonic() + timeout
         since = None                       # when all_in_sync last became true
@@ -245,7 +252,13 @@ class Ensemble:
             if self.all_in_sync():
                 since = time.monotonic() if since is None else since
                 if time.monotonic() - since >= steady:
+                    if steady > 0:
+                        self._held_steady_at = time.monotonic()
                     return
+                # in sync, holding: a server that drops out stays out far longer than
+                # this poll, and each poll is four connections to the servers
+                time.sleep(STEADY_POLL)
+                continue
             else:
                 since = None
                 if revive and hasattr(self.backend, "revivable"):
