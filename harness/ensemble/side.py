@@ -11,6 +11,7 @@ grader uses it, and so does the test loop.
 """
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import queue
@@ -61,13 +62,22 @@ def side_by_side(n: int, log=print, offsets=None):
     envs.put({})
     envs.all = [{}]                 # every environment handed out, for a caller to prepare
     started = []
-    try:
-        for offset in offsets[:max(0, n - 1)]:
-            env = start(offset, log)
-            started.append(env)
-            envs.put(env)
-            envs.all.append(env)
-        yield envs
-    finally:
-        for env in started:
-            stop(env)
+    # Started and stopped all at once: one at a time, eight ensembles took 10 s each way.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, n - 1)) as pool:
+        try:
+            futures = [pool.submit(start, offset, log) for offset in offsets[:max(0, n - 1)]]
+            failed = None
+            for fut in futures:         # in offset order: the queue's order does not vary
+                try:
+                    env = fut.result()
+                except Exception as e:
+                    failed = failed or e
+                    continue
+                started.append(env)
+                envs.put(env)
+                envs.all.append(env)
+            if failed is not None:
+                raise failed
+            yield envs
+        finally:
+            list(pool.map(stop, started))
