@@ -32,6 +32,7 @@ from kazoo.client import KazooClient
 
 from harness import cli, manifest, notebooks
 from harness.ensemble import Ensemble, topology
+from harness.grading import batch
 from harness.manifest import REPO
 from harness.sandbox.jail import SLOTS, UID_BASE
 from harness.tools import mutants
@@ -332,6 +333,16 @@ def test_an_attack_keeps_nothing_it_did_not_earn_and_is_graded(graded, name):
 def test_the_limit_an_attack_met_is_named_in_its_results(graded, name, pressed):
     load = results(graded, f"b_{name}").get("load", {})
     assert load.get(pressed), load
+
+
+def test_a_cpu_hog_is_named_by_the_cpu_its_sandbox_used(graded):
+    """Eight spinning processes for WINDOW seconds: what its slot's cpuacct group counted
+    is past what the class log names (the solutions' six labs take 3.2 s)."""
+    load = results(graded, "b_cpu_hog").get("load", {})
+    assert (load.get("sandbox_cpu_seconds") or 0) > batch.CPU_NOTED, load
+    assert "of CPU in its sandboxes" in batch.pressed(load), load
+    honest = results(graded, "a_honest_1").get("load", {})
+    assert (honest.get("sandbox_cpu_seconds") or 0) <= batch.CPU_NOTED, honest
 
 
 def test_no_node_of_theirs_is_left_anywhere(graded):

@@ -82,6 +82,12 @@ def longest_first(subs: dict[Path, Path]) -> list[Path]:
     return sorted(subs, key=lambda e: (-cost[e], e.name))
 
 
+# What the solutions' sandboxes use, all six labs (load.sandbox_cpu_seconds of their
+# grading, seed 5: docs/sandbox.md); past CPU_NOTED the class log names a submission's
+# CPU. A busy-waiting learner is named too: slow, not hostile, but it does load its
+# neighbours, and what follows from being named is only the regrade's order.
+SOLUTIONS_CPU = 3.2
+CPU_NOTED = 10.0
 MAX_JOBS = 8            # a grading mostly waits (session timeouts); more starve two cores
 ENSEMBLE_MB = 700       # what three more local JVMs take, with room
 
@@ -147,6 +153,14 @@ def grade_one(entry: Path, sub: Path, out: Path, labs: list[str] | None, hidden:
     return row
 
 
+def regrade_groups(again: list[Path], rows: dict[Path, dict]) -> list[list[Path]]:
+    """The submissions to grade again, in turns: those that pressed on nothing first,
+    together; then those that did (the likely cause of the break), together."""
+    quiet = [e for e in again if not rows[e].get("pressed")]
+    loud = [e for e in again if rows[e].get("pressed")]
+    return [group for group in (quiet, loud) if group]
+
+
 def pressed(load: dict) -> str:
     """What a submission pressed on (its results' ``load``), in a few words; '' if nothing:
     when a grading goes wrong for others, the class log names who did what."""
@@ -156,6 +170,9 @@ def pressed(load: dict) -> str:
     if load.get("quota_reached"):
         said.append(f"namespace quota reached in {len(load['quota_reached'])} check(s), e.g. "
                     f"{load['quota_reached'][0]}")
+    if (load.get("sandbox_cpu_seconds") or 0) > CPU_NOTED:
+        said.append(f"{load['sandbox_cpu_seconds']:.0f} s of CPU in its sandboxes (the "
+                    f"solutions' six labs take at most {SOLUTIONS_CPU:.0f} s)")
     return "; ".join(said)
 
 
@@ -209,11 +226,13 @@ def grade_class(folder: Path, out: Path, hidden: Path | None = None, jobs: int |
         # A check that met a broken ensemble gave no verdict: grade those submissions
         # again, once, before anything is written, so a class's marks do not depend on
         # what broke beside them (a crash of a server's, a hostile neighbour's load).
+        # Those that pressed on their limits go last, apart: the others' second grading
+        # must not meet the same neighbours again (a class saw that happen).
         again = [e for e in todo if rows[e].get("infra_errors")]
-        if again:
-            log(f"grading again {len(again)} submission(s) whose checks met a broken "
-                f"ensemble: " + ", ".join(rows[e]["submission"] for e in again))
-            run(again, len(again))
+        for group in regrade_groups(again, rows):
+            log(f"grading again {len(group)} submission(s) whose checks met a broken "
+                f"ensemble: " + ", ".join(rows[e]["submission"] for e in group))
+            run(group, len(group))
     rows = list(rows.values())
     rows.sort(key=lambda r: r["submission"])
     write_csv(out / "grades.csv", rows, labs)

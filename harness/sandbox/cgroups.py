@@ -14,7 +14,9 @@ whatever it forks, gets at most this" is a control group:
   honest submission gets, never the ZooKeeper servers' time;
 - ``pids.max``: processes and threads per slot (the most a solved lab 5 used
   was under 100);
-- ``memory.limit_in_bytes``: memory per slot (a sandbox needs about 60 MB).
+- ``memory.limit_in_bytes``: memory per slot (a sandbox needs about 60 MB);
+- ``cpuacct``: no limit, a count of the CPU the slot used, so that a submission
+  that takes much more than a solution does is named in the class log.
 
 The groups live under ``/sys/fs/cgroup/<controller>/zk-workshop-sandbox/slot-N``
 and are made once per slot, reused by later runs. Without root, without
@@ -32,6 +34,7 @@ SLOT_SETTINGS = {
     "cpu": {"cpu.shares": "1024"},
     "pids": {"pids.max": "256"},
     "memory": {"memory.limit_in_bytes": str(2 << 30)},
+    "cpuacct": {},          # no limit: counts the CPU the slot's processes used (cpu_seconds)
 }
 
 
@@ -79,6 +82,17 @@ class SlotGroups:
         for d in self.dirs:
             if d.parent.parent.name == "cpu":
                 _write(d / "tasks", str(tid))
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time the slot's processes have used since the group was made (every run
+        of the slot adds to it: a caller takes the difference); None if not counted."""
+        for d in self.dirs:
+            if d.parent.parent.name == "cpuacct":
+                try:
+                    return int((d / "cpuacct.usage").read_text()) / 1e9
+                except (OSError, ValueError):
+                    return None
+        return None
 
     def pids(self) -> set[int]:
         found: set[int] = set()

@@ -70,11 +70,13 @@ class Jail:
         self.uid = None
         self._lock = None
         self.groups = None
+        self._cpu_at_start = self._cpu_final = None
         self.unbounded: list[str] = []       # limits this machine could not set, and why
         jails = None
         if os.geteuid() == 0:
             self.uid = self._take_slot()
             self.groups = SlotGroups(self.uid - UID_BASE)
+            self._cpu_at_start = self.groups.cpu_seconds()
             ROOT_JAILS.mkdir(parents=True, exist_ok=True)
             for folder in (ROOT_JAILS, ROOT_JAILS.parent):
                 os.chmod(folder, 0o755)      # /var/lib/zk-workshop/jails: passable, not writable
@@ -230,12 +232,21 @@ class Jail:
             time.sleep(0.02)
         return True
 
+    def cpu_used(self) -> float | None:
+        """CPU seconds this jail's sandboxes used so far (their forks included); None where
+        the machine does not count it (no root, no cgroup v1 cpuacct)."""
+        if self._cpu_final is not None or self.groups is None or self._cpu_at_start is None:
+            return self._cpu_final
+        now = self.groups.cpu_seconds()
+        return None if now is None else max(0.0, now - self._cpu_at_start)
+
     def kill_all(self) -> None:
         if self.uid is not None:
             self._kill_uid(self.uid)
 
     def close(self) -> None:
         self.kill_all()
+        self._cpu_final = self.cpu_used()    # the slot goes to the next grading: count no more
         shutil.rmtree(self.root, ignore_errors=True)
         if self._lock is not None:
             self._lock.close()

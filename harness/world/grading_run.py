@@ -38,6 +38,7 @@ class Grading:
         # bound the watches the submission keeps on the servers (ensemble/watch_limits.py).
         self.watch_limits = WatchLimits()
         self._gateway: list[FaultProxy] = []
+        self._cpu_used: float | None = None              # the closed jail's count
 
     # the ACL every namespace and every node of the learner's carries
     def namespace_acl(self) -> list[ACL]:
@@ -62,7 +63,12 @@ class Grading:
                 "paced_seconds": round(lim.pace.paced_seconds, 2),
                 "refusals": len(lim.violations),
                 "first_refusal": lim.violations[0].text() if lim.violations else "",
-                "quota_reached": self.quota_reached[:10]}
+                "quota_reached": self.quota_reached[:10],
+                "sandbox_cpu_seconds": self._sandbox_cpu()}
+
+    def _sandbox_cpu(self) -> float | None:
+        used = self.jail.cpu_used() if self.jail is not None else self._cpu_used
+        return None if used is None else round(used, 1)
 
     def labs_payload(self) -> dict:
         """The solution cells of every lab, as data (the sandbox never reads the files)."""
@@ -133,4 +139,5 @@ class Grading:
         self._gateway = []
         if self.jail is not None:
             self.jail.close()
+            self._cpu_used = self.jail.cpu_used()      # for the results written after
             self.jail = None
