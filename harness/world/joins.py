@@ -126,8 +126,8 @@ def expect_quiet_joins(world, cls: str, n: int, rng, waits_on, callbacks=("on_el
                 return a["is_leader"] or a["watching"] == want
             if not wait_until(decided, DECIDE_DEADLINE):
                 a = newcomer.attrs("is_leader", "watching")
-                raise CheckFailure(f"{joined}It does not lead, so "
-                                   + _watches_instead(cands, newcomer, want, a["watching"]))
+                raise CheckFailure(_watches_instead(joined, cands, newcomer, want,
+                                                    a["watching"]))
         world.quiesce(clients_of(cands))
 
         def problems():
@@ -154,21 +154,25 @@ def expect_quiet_joins(world, cls: str, n: int, rng, waits_on, callbacks=("on_el
                "only once is_leader is True.")
 
 
-def _watches_instead(cands, newcomer, want, watching) -> str:
+def _watches_instead(joined, cands, newcomer, want, watching) -> str:
     """What the newcomer should report watching, and what it does, by candidate where the
-    paths are candidates' nodes (as the live view names them), else by path."""
+    paths are candidates' nodes (as the live view names them), else by path. Watching the
+    leader is named first: the score table shows a row's first words only."""
     by_node = {c.node: c for c in cands}
     should, does = by_node.get(want), by_node.get(watching)
     if should is None or does is None:
-        return (f"it should report watching={want!r}; within {DECIDE_DEADLINE:.0f} s of "
-                f"start() it reports {watching!r}.")
-    said = (f"{name(newcomer)} should watch {name(should)}, the one just before it; within "
-            f"{DECIDE_DEADLINE:.0f} s of start() it reports watching {name(does)}")
+        return (f"{joined}It does not lead, so it should report watching={want!r}; within "
+                f"{DECIDE_DEADLINE:.0f} s of start() it reports {watching!r}.")
     if does is cands[0] and should is not cands[0]:
-        return (f"{said}, the leader. You watch the leader: when it goes, every candidate "
-                "wakes at once (the herd of lab 3). Watch only the node just before yours "
-                "(your predecessor), found with lab 2's predecessor().")
-    return f"{said}."
+        return (f"You watch the leader: {joined}It does not lead, and within "
+                f"{DECIDE_DEADLINE:.0f} s of start() it reports watching {name(does)}, the "
+                f"leader; it should watch {name(should)}, the one just before it. When the "
+                "leader goes, every candidate wakes at once (the herd of lab 3). Watch only "
+                "the node just before yours (your predecessor), found with lab 2's "
+                "predecessor().")
+    return (f"{joined}It does not lead, so {name(newcomer)} should watch {name(should)}, the "
+            f"one just before it; within {DECIDE_DEADLINE:.0f} s of start() it reports "
+            f"watching {name(does)}.")
 
 
 def _numbers(cands) -> str:
