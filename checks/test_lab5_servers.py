@@ -20,7 +20,7 @@ from harness.ensemble import EnsembleError
 from harness.recipe import ELECTION, SESSION_TIMEOUT
 from harness.waits import holds_for, wait_until
 from harness.world.recorder import ElectionRecorder, leaders_among
-from harness.world.verdicts import expect
+from harness.world.verdicts import CheckFailure, expect
 
 
 def start_three(world, rec, quick_reconnect=False):
@@ -76,8 +76,11 @@ def test_killing_the_leaders_server_never_makes_two_leaders(world):
         expect(back == ["c0"],
                f"The old leader reconnected with the same session and its node is still first, "
                f"so it should lead again; instead {back} leads.")
-    expect(holds_for(lambda: len(leaders_among(cands)) == 1, 0.5),
-           "After the failover the number of leaders did not stay at one.")
+    led_again = time.monotonic()
+    if not holds_for(lambda: len(leaders_among(cands)) == 1, 0.5):
+        since = "\n".join(rec.describe(since=led_again - 0.5).splitlines()[-15:])
+        raise CheckFailure(f"After the failover the number of leaders did not stay at one "
+                           f"({leaders_among(cands)}). What happened around it:\n{since}")
     world.judge(rec)
 
 
@@ -119,6 +122,7 @@ def test_without_a_quorum_nobody_leads_and_afterwards_exactly_one_does(world, rn
     for i in down:
         world.restart(i)
     world.ensemble.wait_for_quorum(timeout=20)
+    back_at = time.monotonic()
     rec.mark("quorum back")
 
     def one_leader():
@@ -127,7 +131,9 @@ def test_without_a_quorum_nobody_leads_and_afterwards_exactly_one_does(world, rn
     expect(wait_until(one_leader, SESSION_TIMEOUT + 6),
            f"The quorum came back but not exactly one candidate led within "
            f"{SESSION_TIMEOUT + 6:.0f} s (leaders: {leaders_among(cands)}).")
-    expect(holds_for(one_leader, 0.5),
-           f"After the quorum came back the number of leaders did not stay at one "
-           f"({leaders_among(cands)}).")
+    if not holds_for(one_leader, 0.5):
+        since = "\n".join(rec.describe(since=back_at).splitlines()[-15:])
+        raise CheckFailure(f"After the quorum came back the number of leaders did not stay at "
+                           f"one ({leaders_among(cands)}). What happened since the quorum "
+                           f"came back:\n{since}")
     world.judge(rec)
