@@ -172,7 +172,7 @@ def pressed(load: dict) -> str:
                     f"{load['quota_reached'][0]}")
     if (load.get("sandbox_cpu_seconds") or 0) > CPU_NOTED:
         said.append(f"{load['sandbox_cpu_seconds']:.0f} s of CPU in its sandboxes (the "
-                    f"solutions' six labs take at most {SOLUTIONS_CPU:.0f} s)")
+                    f"solutions' six labs take about {SOLUTIONS_CPU:.0f} s)")
     return "; ".join(said)
 
 

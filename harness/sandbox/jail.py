@@ -70,7 +70,7 @@ class Jail:
         self.uid = None
         self._lock = None
         self.groups = None
-        self._cpu_at_start = self._cpu_final = None
+        self._cpu_at_start = None
         self.unbounded: list[str] = []       # limits this machine could not set, and why
         jails = None
         if os.geteuid() == 0:
@@ -235,8 +235,8 @@ class Jail:
     def cpu_used(self) -> float | None:
         """CPU seconds this jail's sandboxes used so far (their forks included); None where
         the machine does not count it (no root, no cgroup v1 cpuacct)."""
-        if self._cpu_final is not None or self.groups is None or self._cpu_at_start is None:
-            return self._cpu_final
+        if self.groups is None or self._cpu_at_start is None:
+            return None
         now = self.groups.cpu_seconds()
         return None if now is None else max(0.0, now - self._cpu_at_start)
 
@@ -246,7 +246,6 @@ class Jail:
 
     def close(self) -> None:
         self.kill_all()
-        self._cpu_final = self.cpu_used()    # the slot goes to the next grading: count no more
         shutil.rmtree(self.root, ignore_errors=True)
         if self._lock is not None:
             self._lock.close()

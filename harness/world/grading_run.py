@@ -138,6 +138,8 @@ class Grading:
             proxy.close()
         self._gateway = []
         if self.jail is not None:
+            # counted before close() gives the slot to the next grading, after
+            # end_sandboxes() above ended every process of it
+            self._cpu_used = self.jail.cpu_used()
             self.jail.close()
-            self._cpu_used = self.jail.cpu_used()      # for the results written after
             self.jail = None
