@@ -140,7 +140,13 @@ def test_a_later_lab_failing_because_of_a_wrong_lab_2_says_so(tmp_path):
     failed = [c for c in checks if c["status"] == "failed"]
     assert failed, "a lab 3 that leans on a wrong sort should fail"
     note = "note: this lab uses your lab 2, and lab 2's sort_candidates is wrong"
-    assert all(note in c["message"] for c in failed), failed[0]["message"]
+    # A row that repeats an earlier row's message word for word says so in one line (seeded
+    # guids sometimes make two checks see the same leaders); the row it names has the note.
+    noted = {c["name"] for c in failed if note in c["message"]}
+    for c in failed:
+        if note not in c["message"]:
+            assert c["message"].startswith("The same cause as "), c["message"]
+            assert c["message"].split()[4] in noted, c["message"]
     assert "Fix lab 2 first" in failed[0]["message"]
 
 
