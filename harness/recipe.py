@@ -80,6 +80,10 @@ class NotQuiet(RuntimeError):
     """The clients did not become quiet in time; the message says why, for a learner."""
 
 
+class SyncLost(NotQuiet):
+    """A client's sync failed: its connection was lost (or it was never answered)."""
+
+
 def quiesce(clients, rounds: int = 2, timeout: float = 5.0, strict: bool = True) -> None:
     """Return once these kazoo clients have handled everything ZooKeeper told them.
 
@@ -138,7 +142,7 @@ def quiesce(clients, rounds: int = 2, timeout: float = 5.0, strict: bool = True)
 
 
 def _sync_failed(e: BaseException, timeout: float) -> NotQuiet:
-    return NotQuiet(
+    return SyncLost(
         f"A candidate's client could not sync with ZooKeeper within {timeout:.0f} s "
         f"({type(e).__name__}): its connection is down, or one of your callbacks "
         "blocks kazoo's worker threads (never wait inside a callback).")

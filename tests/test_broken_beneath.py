@@ -65,3 +65,41 @@ def test_a_node_the_observer_misses_is_asked_of_every_server(solved_world, monke
     assert world.children("/", lambda names: "held" in names) == ["held"]
     assert world.node_stat("/nowhere") is None
     assert world.children("/", lambda names: "nowhere" in names) == []
+
+
+def _quiesce_across_a_dropped_link(world, zk):
+    """world.quiesce([zk]) while zk's link stalls, is closed (the pending sync meets
+    ConnectionLoss) and comes back: what a server overloaded beside the grader does."""
+    import threading
+    zk.proxy.hold()
+    threading.Timer(0.5, zk.proxy.cut).start()
+    threading.Timer(1.0, zk.proxy.heal).start()
+    world.quiesce([zk])
+
+
+def test_a_sync_lost_with_a_connection_that_came_back_is_no_verdict(solved_world):
+    """CI lost an honest lab 4 mark to 'could not sync ... (ConnectionLoss)' beside floods:
+    with no fault of the check's and a submission that pressed on nothing, the break is
+    the ensemble's."""
+    zk = solved_world.client(proxied=True, label="dropped")
+    with pytest.raises(EnsembleError, match="could not sync .*dropped's connection broke"):
+        _quiesce_across_a_dropped_link(solved_world, zk)
+
+
+def test_a_sync_lost_after_the_checks_own_fault_stays_a_verdict(solved_world):
+    from harness.world.verdicts import CheckFailure
+    zk = solved_world.client(proxied=True, label="held")
+    solved_world.hold(zk)                       # the check's own fault: world.faulted
+    solved_world.heal(zk)
+    with pytest.raises(CheckFailure, match="could not sync"):
+        _quiesce_across_a_dropped_link(solved_world, zk)
+
+
+def test_a_sync_lost_by_a_submission_that_pressed_its_limits_stays_a_verdict(solved_world):
+    """A flood's own load may be what dropped its connection: no excuse for it."""
+    from harness.world.verdicts import CheckFailure
+    zk = solved_world.client(proxied=True, label="flooder")
+    solved_world.grading.quota_reached.append("a check: 4000 nodes, 9000000 bytes")
+    assert solved_world.grading.pressed()
+    with pytest.raises(CheckFailure, match="could not sync"):
+        _quiesce_across_a_dropped_link(solved_world, zk)

@@ -35,6 +35,7 @@ from harness import manifest, notebooks, settings
 from harness.ensemble import side
 from harness.grading import regrade, submissions
 from harness.world import lockdown
+from harness.world.grading_run import CPU_NOTED
 
 
 def unpack(entry: Path, dest: Path) -> Path:
@@ -85,9 +86,9 @@ def longest_first(subs: dict[Path, Path]) -> list[Path]:
 # What the solutions' sandboxes use, all six labs (load.sandbox_cpu_seconds of their
 # grading, seed 5: docs/sandbox.md); past CPU_NOTED the class log names a submission's
 # CPU. A busy-waiting learner is named too: slow, not hostile, but it does load its
-# neighbours, and what follows from being named is only the regrade's order.
+# neighbours, and what follows from being named is the regrade's order and no excuse
+# for its own lost connections (Grading.pressed).
 SOLUTIONS_CPU = 3.2
-CPU_NOTED = 10.0
 MAX_JOBS = 8            # a grading mostly waits (session timeouts); more starve two cores
 ENSEMBLE_MB = 700       # what three more local JVMs take, with room
 
