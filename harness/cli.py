@@ -129,15 +129,19 @@ def cmd_grade(args) -> int:
         print(f"error: {args.submissions} is not a folder of submissions", file=sys.stderr)
         return 2
     import time
+
+    from harness.tools.cpu_split import CpuSplit
     t0 = time.monotonic()
-    rows = batch.grade_class(args.submissions, args.out, hidden=args.hidden, jobs=args.jobs,
-                             ensembles=args.ensembles, timeout=args.timeout,
-                             labs=_labs(args.labs), seed=args.seed, regrade_old=args.regrade,
-                             log=_say)
+    with CpuSplit() as cpu:         # computing or waiting: what could make it faster
+        rows = batch.grade_class(args.submissions, args.out, hidden=args.hidden,
+                                 jobs=args.jobs, ensembles=args.ensembles,
+                                 timeout=args.timeout, labs=_labs(args.labs), seed=args.seed,
+                                 regrade_old=args.regrade, log=_say)
+    _say(cpu.report(len(rows)))
     if args.publish:
         from harness.tools import figures
         figures.publish("class", "Grading a class", "python -m harness " + " ".join(sys.argv[1:]),
-                        batch.summary(rows, time.monotonic() - t0))
+                        batch.summary(rows, time.monotonic() - t0) + "\n" + cpu.report(len(rows)))
     if args.lms_csv:
         for w in platforms.write_lms_csv(args.out, args.lms_csv, args.lms_columns, args.lms_roster):
             print(f"warning: {w}")
