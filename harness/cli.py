@@ -137,11 +137,12 @@ def cmd_grade(args) -> int:
                                  jobs=args.jobs, ensembles=args.ensembles,
                                  timeout=args.timeout, labs=_labs(args.labs), seed=args.seed,
                                  regrade_old=args.regrade, log=_say)
-    _say(cpu.report(len(rows)))
+    cpu_said = cpu.report(len(rows))
+    _say(cpu_said)
     if args.publish:
         from harness.tools import figures
         figures.publish("class", "Grading a class", "python -m harness " + " ".join(sys.argv[1:]),
-                        batch.summary(rows, time.monotonic() - t0) + "\n" + cpu.report(len(rows)))
+                        batch.summary(rows, time.monotonic() - t0) + "\n" + cpu_said)
     if args.lms_csv:
         for w in platforms.write_lms_csv(args.out, args.lms_csv, args.lms_columns, args.lms_roster):
             print(f"warning: {w}")

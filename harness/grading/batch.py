@@ -35,7 +35,7 @@ from harness import manifest, notebooks, settings
 from harness.ensemble import side
 from harness.grading import regrade, submissions
 from harness.world import lockdown
-from harness.world.grading_run import CPU_NOTED
+from harness.world.grading_run import CPU_NOTED, SOLUTIONS_CPU, pressed  # noqa: F401
 
 
 def unpack(entry: Path, dest: Path) -> Path:
@@ -83,12 +83,6 @@ def longest_first(subs: dict[Path, Path]) -> list[Path]:
     return sorted(subs, key=lambda e: (-cost[e], e.name))
 
 
-# What the solutions' sandboxes use, all six labs (load.sandbox_cpu_seconds of their
-# grading, seed 5: docs/sandbox.md); past CPU_NOTED the class log names a submission's
-# CPU. A busy-waiting learner is named too: slow, not hostile, but it does load its
-# neighbours, and what follows from being named is the regrade's order and no excuse
-# for its own lost connections (Grading.pressed).
-SOLUTIONS_CPU = 3.2
 MAX_JOBS = 8            # a grading mostly waits (session timeouts); more starve two cores
 ENSEMBLE_MB = 700       # what three more local JVMs take, with room
 
@@ -160,21 +154,6 @@ def regrade_groups(again: list[Path], rows: dict[Path, dict]) -> list[list[Path]
     quiet = [e for e in again if not rows[e].get("pressed")]
     loud = [e for e in again if rows[e].get("pressed")]
     return [group for group in (quiet, loud) if group]
-
-
-def pressed(load: dict) -> str:
-    """What a submission pressed on (its results' ``load``), in a few words; '' if nothing:
-    when a grading goes wrong for others, the class log names who did what."""
-    said = []
-    if load.get("refusals"):
-        said.append(f"{load['refusals']} request(s) refused by the grader's proxies, e.g. {load['first_refusal']}")
-    if load.get("quota_reached"):
-        said.append(f"namespace quota reached in {len(load['quota_reached'])} check(s), e.g. "
-                    f"{load['quota_reached'][0]}")
-    if (load.get("sandbox_cpu_seconds") or 0) > CPU_NOTED:
-        said.append(f"{load['sandbox_cpu_seconds']:.0f} s of CPU in its sandboxes (the "
-                    f"solutions' six labs take about {SOLUTIONS_CPU:.0f} s)")
-    return "; ".join(said)
 
 
 def clock(seconds: float) -> str:
