@@ -68,6 +68,7 @@ class CpuSplit:
 
     def __init__(self):
         self.seconds = dict.fromkeys(KINDS, 0.0)
+        self.of_pid: dict[int, float] = {}          # each process's own, for a closer look
         self._seen: dict[int, list] = {}             # pid -> [kind, ticks at first, latest]
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True, name="cpu-split")
@@ -82,8 +83,8 @@ class CpuSplit:
         self._stop.set()
         self._thread.join()
         self._walk()
-        for kind, first, latest in self._seen.values():
-            self.seconds[kind] += (latest - first) / TICKS
+        for pid in list(self._seen):
+            self._count(pid)
         (busy0, all0), t0 = self._start
         busy1, all1 = _machine()
         self.busy = (busy1 - busy0) / TICKS
@@ -112,8 +113,12 @@ class CpuSplit:
             self._seen[pid][2] = ticks
             alive.add(pid)
         for pid in [p for p in self._seen if p not in alive]:
-            kind, start, latest = self._seen.pop(pid)
-            self.seconds[kind] += (latest - start) / TICKS
+            self._count(pid)
+
+    def _count(self, pid: int) -> None:
+        kind, start, latest = self._seen.pop(pid)
+        self.seconds[kind] += (latest - start) / TICKS
+        self.of_pid[pid] = self.of_pid.get(pid, 0.0) + (latest - start) / TICKS
 
     def report(self, submissions: int) -> str:
         """One paragraph: how busy the machine was, and each kind's core-seconds in all

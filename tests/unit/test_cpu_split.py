@@ -12,10 +12,13 @@ BURN = ("import time\n"
 
 def test_a_process_born_inside_is_counted_under_its_kind():
     with cpu_split.CpuSplit() as split:
-        subprocess.run([sys.executable, "-c", BURN.format(interval=cpu_split.INTERVAL),
-                        "zookeeper-like", "java"], check=True)
+        burner = subprocess.Popen([sys.executable, "-c", BURN.format(interval=cpu_split.INTERVAL),
+                                   "zookeeper-like", "java"])
+        assert burner.wait() == 0
+    mine = split.of_pid[burner.pid]     # the machine's own servers may be busy beside it
+    assert 0.7 <= mine <= 1.5, split.of_pid
     servers = split.seconds["ZooKeeper servers"]      # "java" and "zookeeper" on its line
-    assert 0.7 <= servers <= 1.5, split.seconds
+    assert servers >= mine, split.seconds
     assert split.busy >= servers - 0.1 and 0 < split.share <= 1
     said = split.report(2)
     assert f"ZooKeeper servers {servers:.0f} ({servers / 2:.1f} a submission)" in said, said
