@@ -166,26 +166,34 @@ def test_the_longest_gradings_start_first(tmp_path):
 
 def test_a_submission_whose_checks_met_a_broken_ensemble_is_graded_again(tmp_path, capsys):
     """A check that stops on an error of its own (an infrastructure error: no verdict)
-    the first time, and passes the second: the class grader grades that submission again
-    before it writes anything, so grades.csv holds the mark, not 'regrade'."""
+    the first time, and passes the second: the class grader grades that lab again (and
+    only that lab) before it writes anything, so grades.csv holds the mark, not 'regrade'."""
     subs = tmp_path / "submissions"
     mutants.build(subs / "solutions")
     hidden = tmp_path / "hidden"
     hidden.mkdir()
-    marker = tmp_path / "broke-once"
-    (hidden / "test_lab1_flaky_infra.py").write_text(
+    marker, runs = tmp_path / "broke-once", tmp_path / "lab1-runs"
+    (hidden / "test_lab2_flaky_infra.py").write_text(
         "from pathlib import Path\n"
         f"MARKER = Path({str(marker)!r})\n"
-        "def test_lab1_the_grader_breaks_once(lab):\n"
+        "def test_lab2_the_grader_breaks_once(lab):\n"
         "    if not MARKER.exists():\n"
         "        MARKER.write_text('x')\n"
         "        {}['the grader broke']      # the check's own error: no verdict\n")
+    (hidden / "test_lab1_counted.py").write_text(
+        f"def test_lab1_counted(lab):\n    open({str(runs)!r}, 'a').write('run\\n')\n")
     out = tmp_path / "out"
-    assert cli.main(["grade", str(subs), "--out", str(out), "--labs", "lab1", "--jobs", "1",
+    assert cli.main(["grade", str(subs), "--out", str(out), "--labs", "lab1,lab2", "--jobs", "1",
                      "--hidden", str(hidden), "--timeout", "300"]) == 0
     printed = capsys.readouterr().out
-    assert "grading again 1 submission(s) whose checks met a broken ensemble: solutions" in printed
+    assert ("grading again lab2 of solutions, at once: checks there met a broken ensemble"
+            in printed)
     with open(out / "grades.csv") as f:
         row = next(csv.DictReader(f))
     assert row["status"] == "graded" and row["infra_errors"] == "0", row
-    assert float(row["lab1"]) == manifest.by_key("lab1").points
+    for key in ("lab1", "lab2"):
+        assert float(row[key]) == manifest.by_key(key).points, row
+    data = json.loads((out / "solutions.json").read_text())
+    assert data["graded_again"] == [["lab2"]]
+    assert runs.read_text() == "run\n"             # lab 1's verdicts stand: graded once
+    assert {c["lab"] for c in data["checks"]} == {"lab1", "lab2"}

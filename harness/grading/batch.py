@@ -33,7 +33,7 @@ from pathlib import Path
 
 from harness import manifest, notebooks, settings
 from harness.ensemble import side
-from harness.grading import regrade, submissions
+from harness.grading import again, regrade, submissions
 from harness.world import lockdown
 from harness.world.grading_run import CPU_NOTED, SOLUTIONS_CPU, pressed  # noqa: F401
 
@@ -113,8 +113,11 @@ def _free_mb() -> int:
 
 
 def grade_one(entry: Path, sub: Path, out: Path, labs: list[str] | None, hidden: Path | None,
-              timeout: float, seed: int | None, envs=None) -> dict:
-    """Grade ``sub`` (the lab notebooks unpacked from ``entry``) in a process of its own."""
+              timeout: float, seed: int | None, envs=None, earlier: dict | None = None) -> dict:
+    """Grade ``sub`` (the lab notebooks unpacked from ``entry``) in a process of its own.
+
+    ``earlier``: the row of its last grading, when this one grades again only ``labs``
+    (those that met a broken ensemble); their results replace the last grading's."""
     name = entry.stem if entry.suffix == ".zip" else entry.name
     t0 = time.monotonic()
     env = envs.get() if envs is not None else {}       # an ensemble of its own while it grades
@@ -124,36 +127,43 @@ def grade_one(entry: Path, sub: Path, out: Path, labs: list[str] | None, hidden:
         if envs is not None:
             envs.put(env)
     seconds = time.monotonic() - t0
-    data = run["results"]
+    data, code = run["results"], run["exit_code"]
+    if data is None:
+        data = {"error": "timed out" if code == -1 else "crashed",
+                "output_tail": run["output"][-4000:]}
+    else:
+        data["ensemble_port_offset"] = int(env.get("ZK_WORKSHOP_PORT_OFFSET", 0))
+    if earlier is not None:         # the labs graded again join the last grading's others
+        seconds += earlier["seconds"]
+        last = json.loads((out / f"{name}.json").read_text())
+        if "error" not in last:
+            data = last if "error" in data else again.merge(last, data, labs)
+            code = code if code not in (0, 1) else 1
+        labs = earlier["labs"]
+    (out / f"{name}.json").write_text(json.dumps(data, indent=2))
+    return dict(row_of(name, data, code, seconds, labs), labs=labs)
+
+
+def row_of(name: str, data: dict, exit_code: int, seconds: float,
+           labs: list[str] | None) -> dict:
+    """grades.csv's row of one submission, from its results (``data``) and exit code."""
     row = {"submission": name, "seconds": round(seconds, 1)}
     graded = [lab for lab in manifest.labs() if not labs or lab.key in labs]
-    if data is None:
-        status = "timed out" if run["exit_code"] == -1 else "crashed"
+    if "error" in data:
         for lab in graded:
             row[lab.key] = 0.0
-        row.update(total=0.0, status=f"{status}: no results", infra_errors=0)
-        data = {"error": status, "output_tail": run["output"][-4000:]}
+        row.update(total=0.0, status=f"{data['error']}: no results", infra_errors=0)
     else:
         for lab in graded:
             row[lab.key] = round(data["labs"].get(lab.key, {}).get("points", 0.0), 2)
         row["total"] = data["total"]["points"]
         row["infra_errors"] = data["total"]["infra_errors"]
-        row["status"] = ("timed out: partial results" if run["exit_code"] == -1
-                         else f"crashed (exit {run['exit_code']}): partial results"
-                         if run["exit_code"] not in (0, 1)
+        row["status"] = ("timed out: partial results" if exit_code == -1
+                         else f"crashed (exit {exit_code}): partial results"
+                         if exit_code not in (0, 1)
                          else "infrastructure errors: regrade" if row["infra_errors"] else "graded")
     row["pressed"] = pressed(data.get("load") or {})
-    data["ensemble_port_offset"] = int(env.get("ZK_WORKSHOP_PORT_OFFSET", 0))
-    (out / f"{name}.json").write_text(json.dumps(data, indent=2))
     return row
-
-
-def regrade_groups(again: list[Path], rows: dict[Path, dict]) -> list[list[Path]]:
-    """The submissions to grade again, in turns: those that pressed on nothing first,
-    together; then those that did (the likely cause of the break), together."""
-    quiet = [e for e in again if not rows[e].get("pressed")]
-    loud = [e for e in again if rows[e].get("pressed")]
-    return [group for group in (quiet, loud) if group]
 
 
 def clock(seconds: float) -> str:
@@ -169,6 +179,70 @@ def progress(done: int, total: int, elapsed: float) -> str:
     return f"{done} done in {clock(elapsed)}, {rate:.1f}/min, {tail}"
 
 
+class Turns:
+    """A class's gradings on a pool of jobs: every submission once, in the order given;
+    then, the labs that met a broken ensemble again, in the turn again.py gives them.
+
+    ``grade(entry, labs, last_row)`` grades one submission (``labs`` None: all) and
+    returns its row; ``last_row`` is its last grading's when this one grades again."""
+
+    def __init__(self, pool, grade, out: Path, labs: list[str] | None, log=print):
+        self.pool, self.grade, self.out, self.labs, self.log = pool, grade, out, labs, log
+        self.rows: dict[Path, dict] = {}
+        self.turns: dict[Path, list[str]] = {}        # each one's gradings again so far
+        self.running: dict[concurrent.futures.Future, Path] = {}
+        self.at_the_end: list[Path] = []
+        self.done = self.started = 0
+        self.t0 = time.monotonic()
+
+    def run(self, order: list[Path]) -> dict[Path, dict]:
+        for e in order:
+            self.turns[e] = []
+            self.start(e)
+        self.drain()
+        # A check that met a broken ensemble gave no verdict: its labs are graded again
+        # before anything is written, so a class's marks do not depend on what broke
+        # beside them. again.py says when; here, those left for the end, in turns.
+        for group in again.groups(self.at_the_end, self.rows):
+            self.log(f"grading again {len(group)} submission(s) whose checks met a broken "
+                     f"ensemble: " + ", ".join(self.rows[e]["submission"] for e in group))
+            for e in group:
+                self.start(e)
+            self.drain()
+        return self.rows
+
+    def start(self, e: Path) -> None:
+        only, last = self.labs, None
+        if self.turns[e]:               # only the labs that met the break (again.py)
+            name = self.rows[e]["submission"]
+            broke = again.labs_to_grade(json.loads((self.out / f"{name}.json").read_text()))
+            if broke is not None:
+                only, last = broke, self.rows[e]
+            self.log(f"grading again {', '.join(broke) if broke else 'every lab'} of {name}, "
+                     f"{self.turns[e][-1]}: checks there met a broken ensemble")
+        self.started += 1
+        self.running[self.pool.submit(self.grade, e, only, last)] = e
+
+    def finish(self, e: Path, row: dict) -> None:
+        self.rows[e] = row
+        self.done += 1
+        self.log(f"[{self.done}/{self.started}] {row['submission']}: {row['total']:.1f} points "
+                 f"({row['status']}, {row['seconds']:.0f} s"
+                 + (f"; pressed on its limits: {row['pressed']}" if row.get("pressed") else "")
+                 + ") | " + progress(self.done, self.started, time.monotonic() - self.t0))
+        turn = again.when(self.turns[e], row.get("pressed", "")) if row.get("infra_errors") else None
+        if turn is not None:
+            self.turns[e].append(turn)
+            self.start(e) if turn == again.AT_ONCE else self.at_the_end.append(e)
+
+    def drain(self) -> None:
+        while self.running:
+            ended, _ = concurrent.futures.wait(self.running,
+                                               return_when=concurrent.futures.FIRST_COMPLETED)
+            for fut in ended:
+                self.finish(self.running.pop(fut), fut.result())
+
+
 def grade_class(folder: Path, out: Path, hidden: Path | None = None, jobs: int | None = None,
                 ensembles: int | None = None, timeout: float = 900, labs: list[str] | None = None,
                 seed: int | None = None, regrade_old: bool = False, log=print) -> list[dict]:
@@ -181,38 +255,18 @@ def grade_class(folder: Path, out: Path, hidden: Path | None = None, jobs: int |
     ensembles = ensembles or min(jobs, auto_ensembles)
     out.mkdir(parents=True, exist_ok=True)
     earlier = regrade.snapshot(out) if regrade_old else None
-    rows: dict[Path, dict] = {}
     log(f"grading {len(todo)} submission(s), {jobs} at a time"
         + (f", on {ensembles} ensembles" if ensembles > 1 else ""))
-    started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="batch-") as tmp, \
             side.side_by_side(ensembles, log=log) as envs, \
             locked_down(envs.all, log), \
             concurrent.futures.ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         subs = {e: unpack(e, Path(tmp) / f"{n:04d}") for n, e in enumerate(todo)}
 
-        def run(batch: list[Path], total: int) -> None:
-            futures = {pool.submit(grade_one, e, subs[e], out, labs, hidden, timeout, seed,
-                                   envs): e for e in batch}
-            for n, fut in enumerate(concurrent.futures.as_completed(futures), start=1):
-                row = rows[futures[fut]] = fut.result()
-                log(f"[{n}/{total}] {row['submission']}: {row['total']:.1f} points "
-                    f"({row['status']}, {row['seconds']:.0f} s"
-                    + (f"; pressed on its limits: {row['pressed']}" if row.get("pressed") else "")
-                    + ") | "
-                    f"{progress(n, total, time.monotonic() - started)}")
+        def grade(e: Path, only: list[str] | None, last: dict | None) -> dict:
+            return grade_one(e, subs[e], out, only, hidden, timeout, seed, envs, last)
 
-        run(longest_first(subs), len(todo))
-        # A check that met a broken ensemble gave no verdict: grade those submissions
-        # again, once, before anything is written, so a class's marks do not depend on
-        # what broke beside them (a crash of a server's, a hostile neighbour's load).
-        # Those that pressed on their limits go last, apart: the others' second grading
-        # must not meet the same neighbours again (a class saw that happen).
-        again = [e for e in todo if rows[e].get("infra_errors")]
-        for group in regrade_groups(again, rows):
-            log(f"grading again {len(group)} submission(s) whose checks met a broken "
-                f"ensemble: " + ", ".join(rows[e]["submission"] for e in group))
-            run(group, len(group))
+        rows = Turns(pool, grade, out, labs, log).run(longest_first(subs))
     rows = list(rows.values())
     rows.sort(key=lambda r: r["submission"])
     write_csv(out / "grades.csv", rows, labs)
