@@ -141,7 +141,8 @@ def grade_one(entry: Path, sub: Path, out: Path, labs: list[str] | None, hidden:
             code = code if code not in (0, 1) else 1
         labs = earlier["labs"]
     (out / f"{name}.json").write_text(json.dumps(data, indent=2))
-    return dict(row_of(name, data, code, seconds, labs), labs=labs)
+    return dict(row_of(name, data, code, seconds, labs), labs=labs,
+                graded_again=len(data.get("graded_again", [])))
 
 
 def row_of(name: str, data: dict, exit_code: int, seconds: float,
@@ -320,12 +321,14 @@ def locked_down(envs: list[dict], log=print):
 def summary(rows: list[dict], seconds: float) -> str:
     """A class's grading in one paragraph: how long, how many, how each went."""
     each = sorted(r["seconds"] for r in rows)
+    again_ = sum(bool(r.get("graded_again")) for r in rows)
     statuses: dict[str, int] = {}
     for r in rows:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     return (f"{len(rows)} submissions in **{clock(seconds)}** ({len(rows) / seconds * 60:.1f} a "
             f"minute); each took {each[len(each) // 2]:.0f} s (median), at most {each[-1]:.0f} s; "
-            f"statuses: {statuses}.\n")
+            f"statuses: {statuses}; {again_} graded again (the labs that met a broken "
+            f"ensemble).\n")
 
 
 def write_csv(path: Path, rows: list[dict], labs: list[str] | None = None) -> None:

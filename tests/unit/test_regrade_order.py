@@ -97,7 +97,8 @@ class FakeGradings:
         if last is not None:
             data = again.merge(json.loads((self.out / f"{e.name}.json").read_text()), data, only)
         (self.out / f"{e.name}.json").write_text(json.dumps(data))
-        return dict(batch.row_of(e.name, data, 1, 1.0, None), labs=None)
+        return dict(batch.row_of(e.name, data, 1, 1.0, None), labs=None,
+                    graded_again=len(data.get("graded_again", [])))
 
 
 def test_turns_grade_the_broken_labs_again_and_a_loud_one_last(tmp_path):
@@ -120,6 +121,7 @@ def test_turns_grade_the_broken_labs_again_and_a_loud_one_last(tmp_path):
     victim = rows[Path("victim")]
     assert victim["status"] == "graded" and victim["total"] == 3.0      # lab 1 kept its pass
     assert rows[Path("hog")]["status"] == "graded" and rows[Path("hog")]["pressed"]
+    assert "; 2 graded again (the labs" in batch.summary(list(rows.values()), 60)
     ends = [line for line in said if line.startswith("grading again ") and "submission(s)" in line]
     assert ends == ["grading again 1 submission(s) whose checks met a broken ensemble: victim",
                     "grading again 1 submission(s) whose checks met a broken ensemble: hog"]
