@@ -54,13 +54,11 @@ def groups(again: list[Path], rows: dict[Path, dict]) -> list[list[Path]]:
 def merge(first: dict, second: dict, labs: list[str]) -> dict:
     """``first``'s results with ``labs`` taken from ``second`` (which graded those only)."""
     order = {lab.key: n for n, lab in enumerate(manifest.labs())}
-    checks = ([c for c in first["checks"] if c["lab"] not in labs]
-              + [c for c in second["checks"] if c["lab"] in labs])
+    taken = [key for key in labs if key in second["labs"]]     # a cut-off run may lack some
+    checks = ([c for c in first["checks"] if c["lab"] not in taken]
+              + [c for c in second["checks"] if c["lab"] in taken])
     checks.sort(key=lambda c: order.get(c["lab"], -1))         # stable: each lab's own order
-    by_lab = dict(first["labs"])
-    for key in labs:
-        if key in second["labs"]:
-            by_lab[key] = second["labs"][key]
+    by_lab = dict(first["labs"], **{key: second["labs"][key] for key in taken})
     by_lab = {k: by_lab[k] for k in sorted(by_lab, key=lambda k: order.get(k, -1))}
     merged = dict(first, checks=checks, labs=by_lab,
                   load=merged_load(first.get("load") or {}, second.get("load") or {}))

@@ -81,6 +81,15 @@ def test_the_labs_graded_again_replace_theirs_and_every_other_verdict_stands():
     assert merged["graded_again"] == [["lab3", "lab5"]] and merged["seed"] == 7
 
 
+def test_a_lab_the_second_grading_never_reached_keeps_the_first_gradings_checks():
+    first = results({"lab3": [PASSED, INFRA], "lab5": [INFRA]})
+    cut_off = results({"lab3": [PASSED, PASSED]})            # lab 5 never ran
+    merged = again.merge(first, cut_off, ["lab3", "lab5"])
+    assert [(c["lab"], c["status"]) for c in merged["checks"]] == [
+        ("lab3", PASSED), ("lab3", PASSED), ("lab5", INFRA)]
+    assert merged["total"]["infra_errors"] == 1 and merged["labs"]["lab5"]["infra"] == 1
+
+
 class FakeGradings:
     """Gradings as data: each call pops the next results of that submission's script,
     keeping only the labs asked for, and writes them where grade_one would."""
