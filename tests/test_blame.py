@@ -106,6 +106,39 @@ def test_a_check_cut_off_by_its_time_limit_says_where_and_keeps_stacks_in_a_log(
     assert "threads when a check was cut off" in open(log).read()
 
 
+RETRYING_LAB1 = '''
+import time
+from kazoo.exceptions import ConnectionLoss
+
+def register(zk, path, data=b""):
+    while True:              # retries ConnectionLoss for as long as it lasts
+        try:
+            return zk.create(path, data, ephemeral=True, makepath=True)
+        except ConnectionLoss:
+            time.sleep(0.1)
+
+def owner_session(zk, path):
+    return None
+'''
+
+
+def test_a_check_cut_off_while_a_client_was_cut_off_says_so(tmp_path):
+    """A loop that retries ConnectionLoss hangs while its client cannot reach the servers:
+    the message says how the client's connection went, so the learner sees why."""
+    res, check, _ = grade_with(tmp_path, '''
+        import pytest
+
+        @pytest.mark.timeout(6)
+        def test_lab1_cut_off_while_disconnected(world, lab):
+            zk = world.client(proxied=True, timeout=4.0)
+            world.cut(zk)        # closed, and every new connection closed until heal()
+            lab.register(zk, "/x", timeout=120)
+        ''', lab1=RETRYING_LAB1)
+    assert check["status"] == "failed" and "did not finish in time" in check["message"], check
+    assert "your clients' connections meanwhile (from the check's start): client" in \
+        check["message"], check["message"]
+    assert "SUSPENDED at " in check["message"] and "ConnectionLoss" in check["message"]
+
 NOISY_LAB1 = '''
 import logging, threading
 

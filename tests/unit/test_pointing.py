@@ -48,3 +48,4 @@ def test_no_such_line_gives_the_def_line(tmp_path):
     assert found == (2, 12, "def sort_candidates(children):")    # not the Candidate's watch
     assert notebooks.definition_of(notebook(tmp_path), "Candidate") == (2, 3, "class Candidate:")
 
+

@@ -20,7 +20,7 @@ import pytest
 
 from harness import manifest, notebooks, settings
 from harness.grading.plugin.options import lab_of
-from harness.grading.plugin.state import run_state, sandbox_output
+from harness.grading.plugin.state import STARTED, run_state, sandbox_output
 from harness.sandbox.host import LearnerError, SandboxError
 from harness.world.verdicts import CheckFailure
 
@@ -64,10 +64,36 @@ def check_broke(excinfo) -> str:
 
 
 def hang_where(item) -> str:
-    """Where the learner's code is stuck, asked of its sandbox (pytest-timeout cut the check)."""
+    """Where the learner's code is stuck, asked of its sandbox (pytest-timeout cut the
+    check), and how its clients' connections went meanwhile, if one ever broke."""
     sandbox, _ = sandbox_output(item)
-    where = sandbox.where() if sandbox is not None else ""
-    return f"\n  where your code is now: {where}" if where else ""
+    if sandbox is None:
+        return ""
+    where = sandbox.where()
+    began = item.stash.get(STARTED, None)
+    since = time.monotonic() - (time.time() - began) if began else 0.0   # the events' clock
+    return ((f"\n  where your code is now: {where}" if where else "")
+            + connections_during(sandbox.events("state"), since))
+
+
+def connections_during(events: list[dict], since: float, most: int = 6) -> str:
+    """'  your clients' connections meanwhile: client 3: SUSPENDED at 2.1 s, ...' from the
+    sandbox's state events since ``since`` (its monotonic clock); '' if none broke. A
+    client that cannot reach the servers fails every call with ConnectionLoss: a loop
+    that retries then never ends, and the learner should see why."""
+    by_client: dict = {}
+    for e in events:
+        if e["t"] >= since:
+            by_client.setdefault(e.get("client"), []).append(e)
+    broke = {c: es for c, es in by_client.items() if any(e["state"] != "CONNECTED" for e in es)}
+    if not broke:
+        return ""
+    told = "; ".join(f"client {c}: " + ", ".join(f"{e['state']} at {e['t'] - since:.1f} s"
+                                                 for e in es[:most])
+                     + (f" (and {len(es) - most} more)" if len(es) > most else "")
+                     for c, es in broke.items())
+    return (f"\n  your clients' connections meanwhile (from the check's start): {told}. "
+            "While a client is not CONNECTED, every call on it fails (ConnectionLoss).")
 
 
 def log_path(config) -> Path:
