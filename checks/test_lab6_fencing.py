@@ -13,8 +13,7 @@ import time
 import pytest
 
 from harness.ensemble import EnsembleError
-from harness.recipe import ELECTION, SESSION_TIMEOUT
-from harness.recipe import sequence_of as number
+from harness.recipe import ELECTION, SESSION_TIMEOUT, creation_order
 from harness.waits import wait_until
 from harness.world.verdicts import CheckFailure, expect
 
@@ -97,12 +96,12 @@ def test_a_paused_leaders_write_under_way_is_refused_after_the_next_leader_wrote
     if not wait_until(lambda: c1.store.held, 3):
         raise CheckFailure("c1 leads and wrote once, but its second write(...) never reached the "
                            "store. While it leads, every write() goes to the store.")
-    first = first_node(world)            # c1's: it led alone before c2 joined
+    c1_node = first_node(world)          # c1's: it led alone before c2 joined
     world.pause(c1)                      # a GC pause: c1's whole process stops, for real
     try:
         # c2's clock starts when the servers drop c1's node: how soon they notice a frozen
         # session is the machine's doing (a loaded one is slower), not the recipe's.
-        gone = wait_until(lambda: world.observer.exists(first) is None, SESSION_TIMEOUT + LEAD,
+        gone = wait_until(lambda: world.observer.exists(c1_node) is None, SESSION_TIMEOUT + LEAD,
                           interval=0.05)
         leads(c2, f"c1 was frozen for longer than its session timeout ({SESSION_TIMEOUT:.0f} s), "
                   "so its node went", timeout=LEAD if gone else 0.5)
@@ -117,11 +116,9 @@ def test_a_paused_leaders_write_under_way_is_refused_after_the_next_leader_wrote
 
 
 def first_node(world) -> str:
-    """The election's first node, as the grader reads it."""
+    """The election's first node, as the grader reads it (recipe.creation_order)."""
     children = world.observer.get_children(ELECTION)
-    if not children:
-        return f"{ELECTION}/none"
-    return f"{ELECTION}/{min(children, key=lambda c: (number(c) is None, number(c) or 0))}"
+    return f"{ELECTION}/{creation_order(children)[0] if children else 'none'}"
 
 
 def judge_after_the_new_term(store, old: str, first: dict, second: dict) -> None:
