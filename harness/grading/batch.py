@@ -138,7 +138,6 @@ def grade_one(entry: Path, sub: Path, out: Path, labs: list[str] | None, hidden:
         last = json.loads((out / f"{name}.json").read_text())
         if "error" not in last:
             data = last if "error" in data else again.merge(last, data, labs)
-            code = code if code not in (0, 1) else 1
         labs = earlier["labs"]
     (out / f"{name}.json").write_text(json.dumps(data, indent=2))
     return dict(row_of(name, data, code, seconds, labs), labs=labs,
@@ -159,6 +158,7 @@ def row_of(name: str, data: dict, exit_code: int, seconds: float,
             row[lab.key] = round(data["labs"].get(lab.key, {}).get("points", 0.0), 2)
         row["total"] = data["total"]["points"]
         row["infra_errors"] = data["total"]["infra_errors"]
+        row["broke_in"] = again.labs_to_grade(data)     # None: every lab (again.py)
         row["status"] = ("timed out: partial results" if exit_code == -1
                          else f"crashed (exit {exit_code}): partial results"
                          if exit_code not in (0, 1)
@@ -187,8 +187,8 @@ class Turns:
     ``grade(entry, labs, last_row)`` grades one submission (``labs`` None: all) and
     returns its row; ``last_row`` is its last grading's when this one grades again."""
 
-    def __init__(self, pool, grade, out: Path, labs: list[str] | None, log=print):
-        self.pool, self.grade, self.out, self.labs, self.log = pool, grade, out, labs, log
+    def __init__(self, pool, grade, labs: list[str] | None, log=print):
+        self.pool, self.grade, self.labs, self.log = pool, grade, labs, log
         self.rows: dict[Path, dict] = {}
         self.turns: dict[Path, list[str]] = {}        # each one's gradings again so far
         self.running: dict[concurrent.futures.Future, Path] = {}
@@ -215,12 +215,13 @@ class Turns:
     def start(self, e: Path) -> None:
         only, last = self.labs, None
         if self.turns[e]:               # only the labs that met the break (again.py)
-            name = self.rows[e]["submission"]
-            broke = again.labs_to_grade(json.loads((self.out / f"{name}.json").read_text()))
+            row = self.rows[e]
+            broke = row["broke_in"]
             if broke is not None:
-                only, last = broke, self.rows[e]
-            self.log(f"grading again {', '.join(broke) if broke else 'every lab'} of {name}, "
-                     f"{self.turns[e][-1]}: checks there met a broken ensemble")
+                only, last = broke, row
+            self.log(f"grading again {', '.join(broke) if broke else 'every lab'} of "
+                     f"{row['submission']}, {self.turns[e][-1]}: checks there met a broken "
+                     f"ensemble")
         self.started += 1
         self.running[self.pool.submit(self.grade, e, only, last)] = e
 
@@ -267,7 +268,7 @@ def grade_class(folder: Path, out: Path, hidden: Path | None = None, jobs: int |
         def grade(e: Path, only: list[str] | None, last: dict | None) -> dict:
             return grade_one(e, subs[e], out, only, hidden, timeout, seed, envs, last)
 
-        rows = Turns(pool, grade, out, labs, log).run(longest_first(subs))
+        rows = Turns(pool, grade, labs, log).run(longest_first(subs))
     rows = list(rows.values())
     rows.sort(key=lambda r: r["submission"])
     write_csv(out / "grades.csv", rows, labs)

@@ -121,7 +121,7 @@ def test_turns_grade_the_broken_labs_again_and_a_loud_one_last(tmp_path):
     })
     said = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        rows = batch.Turns(pool, fake, tmp_path, None, said.append).run(
+        rows = batch.Turns(pool, fake, None, said.append).run(
             [Path("victim"), Path("hog"), Path("honest")])
     assert fake.calls == [("victim", None, False), ("hog", None, False), ("honest", None, False),
                           ("victim", ["lab4"], True),       # queued at once: ran in the tail
@@ -140,6 +140,6 @@ def test_a_submission_is_graded_again_at_most_twice(tmp_path):
     broken = results({"lab2": [INFRA]})
     fake = FakeGradings(tmp_path, {"unlucky": [broken, broken, broken, broken]})
     with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
-        rows = batch.Turns(pool, fake, tmp_path, None, lambda _: None).run([Path("unlucky")])
+        rows = batch.Turns(pool, fake, None, lambda _: None).run([Path("unlucky")])
     assert len(fake.calls) == 3
     assert rows[Path("unlucky")]["status"] == "infrastructure errors: regrade"
