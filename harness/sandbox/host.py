@@ -199,7 +199,11 @@ class Sandbox:
                 done.set()
 
     def _file_event(self, event: dict) -> None:
+        # The learner's process writes these: only well-formed ones are filed, so every
+        # reader of the timeline (states(), a cut-off check's message) may rely on them.
         if not isinstance(event.get("t"), (int, float)):
+            return
+        if event.get("kind") == "state" and not isinstance(event.get("state"), str):
             return
         with self._events:
             self.timeline.append(event)
