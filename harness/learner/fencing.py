@@ -89,10 +89,15 @@ class LeaderProcess:
         """SIGSTOP, once it has decided to write and before the write went out: every thread
         of the process stops there, its connection thread too."""
         wait_until(lambda: self._busy.value, 5, interval=0.001)
-        os.kill(self.process.pid, signal.SIGSTOP)
+        self._signal(signal.SIGSTOP)
 
     def resume(self) -> None:
-        os.kill(self.process.pid, signal.SIGCONT)
+        self._signal(signal.SIGCONT)
+
+    def _signal(self, sig: int) -> None:
+        # exitcode reaps a process that has ended: its pid, free again, is never signalled
+        if self.process.exitcode is None:
+            os.kill(self.process.pid, sig)
 
     def stop(self) -> None:
         if self.process.is_alive():

@@ -22,7 +22,7 @@ import threading
 from multiprocessing.connection import Connection
 
 from harness.sandbox import wire
-from harness.sandbox.jail import Jail, end_group
+from harness.sandbox.jail import Jail, end_group, signal_group
 from harness.sandbox.remote import RemoteClient, RemoteLab
 
 DEFAULT_TIMEOUT = wire.DEFAULT_TIMEOUT
@@ -289,10 +289,10 @@ class Sandbox:
 
     def pause(self) -> None:
         """SIGSTOP the learner's process (and its group): a frozen leader."""
-        signal_group(self.proc.pid, signal.SIGSTOP)
+        signal_group(self.proc, signal.SIGSTOP, self.jail.uid)
 
     def resume(self) -> None:
-        signal_group(self.proc.pid, signal.SIGCONT)
+        signal_group(self.proc, signal.SIGCONT, self.jail.uid)
 
     def _hang_up(self) -> None:
         """End the connection without freeing its descriptor: the reader thread wakes
@@ -315,7 +315,7 @@ class Sandbox:
     def kill(self, why: str) -> None:
         if self.gone is None:
             self.gone = f"Your code was stopped: {why}."
-        end_group(self.proc)
+        end_group(self.proc, self.jail.uid)
         self._hang_up()
 
     def close(self) -> None:
@@ -326,15 +326,7 @@ class Sandbox:
             except (LearnerError, SandboxError):
                 pass
         self.gone = self.gone or "closed"
-        end_group(self.proc)
+        end_group(self.proc, self.jail.uid)
         self._hang_up()
         self._reader.join(timeout=5)
-
-
-def signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except ProcessLookupError:
-        pass
-
 

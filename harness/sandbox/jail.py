@@ -252,14 +252,54 @@ class Jail:
             self._lock = None
 
 
-def end_group(proc: subprocess.Popen) -> None:
-    """Kill a sandbox and everything in its process group."""
+def group_members(pgid: int, uid: int) -> list[int]:
+    """The live processes of ``uid`` in process group ``pgid``."""
+    members = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.stat(f"/proc/{entry}").st_uid != uid:
+                continue
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()    # the name may hold spaces
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[2]) == pgid:
+            members.append(int(entry))
+    return members
+
+
+def signal_group(proc: subprocess.Popen, sig: int, uid: int | None) -> None:
+    """Send ``sig`` to the process group ``proc`` leads (a sandbox leads its own).
+
+    By number only while that number is still the group's: until ``proc`` is reaped,
+    even as a zombie, its pid is held. Once reaped the pid is free, pids wrap (at 32768
+    on these machines), and a new session leader given it (a ZooKeeper server,
+    JupyterLab, another sandbox) would take the signal (tests/unit/test_group_signals.py
+    makes the kernel hand the number on, and a SIGKILL by number killed that
+    process). After the reaping, only the group's members that run
+    as ``uid`` (the run's own uid, no one else's) are signalled; with no uid of its own
+    (no root), none are: the run's end does not look for them either.
+    """
+    if proc.returncode is None:
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+        return
+    for pid in group_members(proc.pid, uid) if uid is not None else ():
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def end_group(proc: subprocess.Popen, uid: int | None) -> None:
+    """Kill a sandbox and everything in its process group (see ``signal_group``)."""
+    signal_group(proc, signal.SIGKILL, uid)
     try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-    try:
-        proc.kill()
+        proc.kill()             # Popen's own: never signals a pid it has reaped
     except ProcessLookupError:
         pass
     try:
