@@ -70,6 +70,9 @@ def lab_server(tmp_path):
         assert found, f"no URL printed:\n{log.read_text()[-3000:]}"
         yield f"http://127.0.0.1:{port}", found.group(1), found.group(0)
     finally:
+        if server.poll() is not None:          # it ended under the test: say how
+            print(f"JupyterLab ended ({server.returncode}) during the test:\n"
+                  f"{log.read_text()[-3000:]}")
         server.send_signal(signal.SIGTERM)
         try:
             server.wait(15)
