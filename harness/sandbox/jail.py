@@ -255,18 +255,14 @@ class Jail:
 def group_members(pgid: int, uid: int) -> list[int]:
     """The live processes of ``uid`` in process group ``pgid``."""
     members = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
+    for pid in Jail._pids_of(uid):
         try:
-            if os.stat(f"/proc/{entry}").st_uid != uid:
-                continue
-            with open(f"/proc/{entry}/stat") as f:
+            with open(f"/proc/{pid}/stat") as f:
                 fields = f.read().rsplit(")", 1)[1].split()    # the name may hold spaces
         except OSError:
             continue
         if fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(int(entry))
+            members.append(pid)
     return members
 
 
