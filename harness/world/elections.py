@@ -151,11 +151,21 @@ def smallest(cands):
     return in_order(cands)[0]
 
 
-def notification_counts(ensemble, sids):
+COUNT_WINDOW = 0.25     # seconds of `cons` reads behind one notification count
+
+
+def notification_counts(ensemble, sids, window: float = COUNT_WINDOW):
     """{session id: notifications the server has sent it} from `cons` (sent - received).
 
-    Every request a client sends gets one reply, so what the server sent beyond
-    its replies are watch notifications. Read until two reads agree.
+    Every request a client sends gets one reply, so what the server sent beyond its
+    replies are watch notifications. A request received and not yet answered lowers
+    that difference by one while it is in flight, and nothing raises it but a
+    notification: kazoo pings every two thirds of a session timeout, and on a loaded
+    machine a ping can stay in flight across two reads 20 ms apart (CI: kazoo's own
+    lab 4 election looked notified by a child it never watched). So each session's
+    count is the highest read over at least ``window`` seconds, until two reads in a
+    row agree; a session whose connection changed meanwhile starts again from its
+    new connection's read.
     """
     def read():
         out, conns = {}, {}
@@ -167,14 +177,25 @@ def notification_counts(ensemble, sids):
         counts = Counts({s: out.get(s) for s in sids})
         counts.conns = {s: conns.get(s) for s in sids}
         return counts
-    prev = read()
-    for _ in range(50):
+
+    best = prev = read()
+    until = time.monotonic() + window
+    for _ in range(100):
         time.sleep(0.02)
         cur = read()
-        if cur == prev:
-            return cur
+        best = _highest(best, cur)
+        if cur == prev and time.monotonic() >= until:
+            break
         prev = cur
-    return cur
+    return best
+
+
+def _highest(best: Counts, cur: Counts) -> Counts:
+    """Each session's highest count so far, on the connection ``cur`` read it on."""
+    out = Counts({s: cur[s] if best.conns.get(s) != cur.conns.get(s) or best[s] is None
+                  else best[s] if cur[s] is None else max(best[s], cur[s]) for s in cur})
+    out.conns = dict(cur.conns)
+    return out
 
 
 def delivered(before, after):
