@@ -253,16 +253,14 @@ class Jail:
 
 
 def group_members(pgid: int, uid: int) -> list[int]:
-    """The live processes of ``uid`` in process group ``pgid``."""
+    """The processes of ``uid`` in process group ``pgid``."""
     members = []
     for pid in Jail._pids_of(uid):
         try:
-            with open(f"/proc/{pid}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()    # the name may hold spaces
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[2]) == pgid:
-            members.append(pid)
+            if os.getpgid(pid) == pgid:
+                members.append(pid)
+        except ProcessLookupError:
+            pass
     return members
 
 

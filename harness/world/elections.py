@@ -192,9 +192,13 @@ def notification_counts(ensemble, sids, window: float = COUNT_WINDOW):
 
 def _highest(best: Counts, cur: Counts) -> Counts:
     """Each session's highest count so far, on the connection ``cur`` read it on."""
-    out = Counts({s: cur[s] if best.conns.get(s) != cur.conns.get(s) or best[s] is None
-                  else best[s] if cur[s] is None else max(best[s], cur[s]) for s in cur})
+    out = Counts(cur)
     out.conns = dict(cur.conns)
+    for s, count in cur.items():
+        kept = best.get(s)
+        if best.conns.get(s) != cur.conns.get(s) or kept is None:
+            continue                        # a new connection: its own count only
+        out[s] = kept if count is None else max(kept, count)
     return out
 
 

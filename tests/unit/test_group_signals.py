@@ -15,6 +15,7 @@ import subprocess
 
 import pytest
 
+from harness.ensemble.processes import process_state as state
 from harness.sandbox.jail import end_group, signal_group
 from harness.waits import wait_until
 
@@ -48,11 +49,6 @@ def stranger_with_pid(pid: int) -> subprocess.Popen:
         stranger.kill()
         stranger.wait()
     pytest.fail(f"the kernel did not give pid {pid} again in 50 tries")
-
-
-def state(pid: int) -> str:
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().rsplit(")", 1)[1].split()[0]
 
 
 @needs_root
