@@ -139,6 +139,7 @@ class WatchLimits:
         self.connections = self.connections_peak = 0     # measured, not limited here
         self.charge_to = None       # tid -> None: where the proxy threads' CPU is counted
         self.violations: list[Violation] = []
+        self._lab_from = 0          # violations of the labs graded before this one
         self.stalls: list[tuple[float, str, float]] = []   # (time.time(), server, seconds)
         self.pace = RequestPace()                          # requests a second, all links
 
@@ -151,13 +152,26 @@ class WatchLimits:
                                              request_bytes=length + 4))
         return True
 
+    def new_lab(self) -> None:
+        """A lab's checks begin: what the labs before it were refused is theirs alone."""
+        with self._lock:
+            self._lab_from = len(self.violations)
+
+    def refused_in_lab(self) -> int:
+        """Requests refused since the lab now graded began (``new_lab``)."""
+        with self._lock:
+            return len(self.violations) - self._lab_from
+
     def charge(self) -> None:
-        """Called by each proxy thread as it starts: once the submission has been refused
-        something, ``charge_to(native thread id)`` puts the thread where its CPU counts
-        against the submission (the sandbox's slot), if set. Not before: in a contended
-        slot group, an honest submission's traffic would wait behind the machine's load
-        (CI's test loop on two cores), and only a flood needs its pumping paid for."""
-        if self.charge_to is not None and self.violations:
+        """Called by each proxy thread as it starts: once the lab now graded has been
+        refused something, ``charge_to(native thread id)`` puts the thread where its CPU
+        counts against the submission (the sandbox's slot), if set. Not before: in a
+        contended slot group, an honest lab's traffic would wait behind the machine's load
+        (CI's test loop on two cores), and only a flood needs its pumping paid for. Not
+        for an earlier lab's refusals either: a watch flood in lab 1 would have had lab
+        4's correct candidates proxied from the slot's share, starved beside its
+        neighbours' sandboxes (a broken lab costs only its own checks)."""
+        if self.charge_to is not None and self.refused_in_lab():
             self.charge_to(threading.get_native_id())
 
     def stalled(self, server: str, seconds: float) -> None:

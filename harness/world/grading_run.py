@@ -62,6 +62,8 @@ class Grading:
         self.watch_limits = WatchLimits()
         self._gateway: list[FaultProxy] = []
         self._cpu_used: float | None = None              # the closed jail's count
+        self._lab: str | None = None                     # the lab whose checks run now
+        self._lab_from = (0, 0.0)                        # quota_reached, sandbox CPU before it
 
     # the ACL every namespace and every node of the learner's carries
     def namespace_acl(self) -> list[ACL]:
@@ -90,10 +92,24 @@ class Grading:
                 "sandbox_cpu_seconds": self._sandbox_cpu()}
 
     def pressed(self) -> bool:
-        """True once this submission has met one of its limits (``pressed``, the words the
-        class log prints). Such a submission loads the ensemble it is graded on; what its
-        own clients suffer from that load is no ground for an excuse (World.quiesce)."""
-        return bool(pressed(self.load_report()))
+        """True once the lab now graded has met one of its limits (``pressed``, the words
+        the class log prints). Such a lab loads the ensemble it is graded on; what its own
+        clients suffer from that load is no ground for an excuse (World.quiesce). Each lab
+        on its own: a flood in lab 1 is no reason to fail lab 4's correct code."""
+        load = self.load_report()
+        quota, cpu = self._lab_from
+        load.update(refusals=self.watch_limits.refused_in_lab(),
+                    quota_reached=self.quota_reached[quota:])
+        if load["sandbox_cpu_seconds"] is not None:
+            load["sandbox_cpu_seconds"] -= cpu
+        return bool(pressed(load))
+
+    def begin_lab(self, module: str) -> None:
+        """``module``'s checks begin: what the labs before it took of the limits is theirs."""
+        if module != self._lab:
+            self._lab = module
+            self.watch_limits.new_lab()
+            self._lab_from = (len(self.quota_reached), self._sandbox_cpu() or 0.0)
 
     def _sandbox_cpu(self) -> float | None:
         used = self.jail.cpu_used() if self.jail is not None else self._cpu_used
@@ -135,6 +151,7 @@ class Grading:
         so what one lab's code left behind (a fork bomb, a detached child, a
         thread spinning) cannot cost another lab its points.
         """
+        self.begin_lab(module)
         sb = self.sandboxes.get(module)
         if sb is not None and not sb.gone:
             return sb

@@ -70,3 +70,21 @@ def test_a_request_past_the_bound_is_refused_before_its_body_is_read():
     assert not limits.too_long(96)          # with its 4-byte length: 100
     assert limits.too_long(97)
     assert len(limits.violations) == 1 and "101 bytes" in limits.violations[0].text()
+
+
+def test_only_the_lab_that_was_refused_pays_for_its_proxies():
+    """A flood's proxy threads run in its sandbox's CPU share once its lab has been
+    refused something; the next lab's threads do not (its traffic is its own)."""
+    charged = []
+    limits = WatchLimits(max_request_bytes=100)
+    limits.charge_to = charged.append
+    limits.new_lab()
+    limits.charge()
+    assert charged == []                    # nothing refused yet: the grader's own share
+    assert limits.too_long(500)
+    limits.charge()
+    assert len(charged) == 1 and limits.refused_in_lab() == 1
+    limits.new_lab()                        # lab 2 begins: lab 1's refusal is lab 1's
+    limits.charge()
+    assert len(charged) == 1 and limits.refused_in_lab() == 0
+    assert len(limits.violations) == 1      # the results still count every refusal
