@@ -5,6 +5,8 @@ A ping received and not yet answered lowers sent - received by one; CI once read
 same slow ping twice, 20 ms apart, and kazoo's own lab 4 election looked notified by a
 child it never watched. Here a scripted `cons` plays the servers' side.
 """
+import time
+
 from harness.world.elections import delivered, notification_counts
 
 SID = 0x1000ab
@@ -20,10 +22,11 @@ class ScriptedServers:
     for ever after)."""
 
     def __init__(self, script: list[str]):
-        self.script, self.reads = script, 0
+        self.script, self.reads, self.times = script, 0, []
 
     def ask_every_up(self, word: str) -> dict:
         assert word == "cons"
+        self.times.append(time.monotonic())
         text = self.script[min(self.reads, len(self.script) - 1)]
         self.reads += 1
         return {1: text}
@@ -54,4 +57,14 @@ def test_a_new_connection_starts_the_count_again():
 def test_the_reads_span_the_window():
     servers = ScriptedServers([cons(1, 1)])
     notification_counts(servers, [SID], window=0.2)
-    assert servers.reads >= 10          # 20 ms apart, for at least 0.2 s
+    # however late each sleep wakes (less the last read's own microseconds)
+    assert servers.times[-1] - servers.times[0] >= 0.19
+
+
+def test_a_quick_mark_read_during_a_ping_only_hides_the_hint():
+    # watch_mark reads quickly (window=0): a ping in flight makes the mark low, so a
+    # session that got nothing looks notified once, and not_notified says nothing; it can
+    # never make a session that was notified look as if it got nothing (a false hint)
+    mark = notification_counts(ScriptedServers([cons(10, 9), cons(10, 9)]), [SID], window=0)
+    after = notification_counts(ScriptedServers([cons(11, 11)]), [SID])
+    assert delivered(mark, after) == {SID: 1}
